@@ -1,0 +1,353 @@
+"""The ``clearway`` command line: thin commands over :class:`clearway.screen.Screener`.
+
+Every command parses its options, makes one library call and shapes the output. Errors a user can
+fix (a missing file, an empty name, an unknown list code) end in one line on stderr naming the
+problem and exit code 2; nothing ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .lists import LISTS, UnknownListError, parse_codes
+
+app = typer.Typer(
+    name="clearway",
+    help=(
+        "Clearway — restricted-party screening for China–US science and technology cooperation.\n\n"
+        "Screen people and organisations written in English, Chinese (simplified or traditional) or "
+        "pinyin against the US lists (Entity List, MEU, UVL, DPL, SDN, NS-CMIC, 1260H, §1286, FCC, "
+        "UFLPA) and China's lists (Unreliable Entity List, export-control and countermeasure lists), "
+        "each match explained. Works offline on the bundled list snapshot.\n\n"
+        "Examples:\n\n"
+        "  clearway screen \"Huawei Technologies Co., Ltd.\"\n\n"
+        "  clearway screen 电子科技大学 --json\n\n"
+        "  clearway compare \"Beijing Nuodian Keji Youxian Gongsi\" \"北京诺电科技有限公司\""
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(2)
+
+
+def _screener(snapshot: Optional[Path]):
+    from .screen import Screener
+    from .sources.base import SourceFormatError
+
+    if snapshot is not None and not snapshot.exists():
+        raise CliError(f"snapshot not found: {snapshot}")
+    try:
+        return Screener.load(snapshot)
+    except (OSError, ValueError, SourceFormatError) as exc:
+        raise CliError(f"cannot load the list snapshot: {exc}") from exc
+
+
+SnapshotOpt = Annotated[Optional[Path], typer.Option("--snapshot", help="Screen against this snapshot file instead of the bundled one.", show_default=False)]
+
+
+def _run(fn):
+    """Map user-fixable errors to one-line messages."""
+    from .screen import QueryError
+
+    try:
+        return fn()
+    except (CliError, QueryError, UnknownListError) as exc:
+        _fail(str(exc))
+    except BrokenPipeError:
+        raise typer.Exit(0)
+
+
+def _json(obj) -> str:
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode()
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the Clearway version."""
+    out.print(f"clearway {__version__}")
+
+
+@app.command("lists")
+def lists_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """Every loaded list: code, full name, authority, entities, version and as-of date."""
+
+    def run():
+        from .inventory import list_inventory
+
+        sc = _screener(snapshot)
+        rows = list_inventory(sc.entities, sc.versions)
+        if as_json:
+            out.print(_json(rows), highlight=False, markup=False)
+            return
+        t = Table(title="Loaded lists", show_lines=False)
+        for col in ("code", "list", "authority", "entities", "current", "as of", "version"):
+            t.add_column(col, overflow="fold")
+        for r in rows:
+            t.add_row(r["code"], f"{r['name']}\n{r['name_zh']}", r["authority"], f"{r['entities']:,}",
+                      f"{r['current']:,}", r["as_of"], ", ".join(r["versions"]))
+        out.print(t)
+
+    _run(run)
+
+
+def _print_matches(result) -> None:
+    q = result.query
+    if not result.matches:
+        out.print(f"No match at or above {result.threshold:.2f} for [bold]{q.name}[/] — 未发现匹配。", highlight=False)
+        return
+    t = Table(title=f"Matches for “{q.name}” (threshold {result.threshold:.2f})", show_lines=True)
+    t.add_column("score", justify="right")
+    t.add_column("party", overflow="fold", ratio=3)
+    t.add_column("lists", overflow="fold")
+    t.add_column("why", overflow="fold", ratio=4)
+    t.add_column("legal effect", overflow="fold", ratio=4)
+    for m in result.matches:
+        lists = ", ".join(m.lists) if m.lists else "formerly listed: " + ", ".join(m.former_lists)
+        effects = []
+        seen = set()
+        for lv in m.listings:
+            if not lv.current or lv.list in seen:
+                continue
+            seen.add(lv.list)
+            line = f"{lv.list}: {lv.effect}"
+            if lv.license_requirement:
+                line += f" Licence requirement: {lv.license_requirement}"
+            if lv.license_policy:
+                line += f" Policy: {lv.license_policy}"
+            cite = lv.federal_register or lv.citation
+            if cite:
+                line += f" [{cite}]"
+            effects.append(line)
+        t.add_row(f"{m.score:.2f}", f"{m.name}\n{m.id}", lists, m.explanation, "\n".join(effects[:4]))
+    out.print(t)
+
+
+def _read_queries(path: Path, fmt: Optional[str]) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, query dict or None, error or None) for every row of a JSONL or CSV file."""
+    if not path.exists():
+        raise CliError(f"input file not found: {path}")
+    if path.is_dir():
+        raise CliError(f"input is a directory, not a file: {path}")
+    fmt = (fmt or ("csv" if path.suffix.lower() in (".csv", ".tsv") else "jsonl")).lower()
+    if fmt not in ("jsonl", "csv"):
+        raise CliError(f"unknown input format {fmt!r} (use jsonl or csv)")
+    raw = path.read_bytes()
+    if fmt == "jsonl":
+        for lineno, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield lineno, None, "not valid UTF-8"
+                continue
+            try:
+                row = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                yield lineno, None, "not valid JSON"
+                continue
+            if not isinstance(row, dict):
+                yield lineno, None, "not a JSON object"
+                continue
+            q = row.get("query", row)
+            if not isinstance(q, dict) or "name" not in q:
+                yield lineno, None, "no query name"
+                continue
+            yield lineno, {"id": row.get("id", str(lineno)), **q}, None
+        return
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Keep the good rows: decode what can be decoded, flag the undecodable lines below.
+        text = raw.decode("utf-8", errors="replace")
+        if "\ufffd" not in text:
+            raise CliError(f"cannot decode {path}: {exc}") from exc
+    reader = csv.DictReader(io.StringIO(text), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+    if not reader.fieldnames or "name" not in [f.strip().lower() for f in reader.fieldnames]:
+        raise CliError(f"{path}: the CSV needs a header with a 'name' column (id,name,country,schema)")
+    for row in reader:
+        lineno = reader.line_num
+        row = {(k or "").strip().lower(): (v or "") for k, v in row.items()}
+        if "\ufffd" in row.get("name", ""):
+            yield lineno, None, "not valid UTF-8"
+            continue
+        yield lineno, {"id": row.get("id") or str(lineno), "name": row.get("name", ""),
+                       "country": row.get("country") or None, "schema": row.get("schema") or None}, None
+
+
+@app.command("screen")
+def screen_cmd(
+    name: Annotated[Optional[str], typer.Argument(help="The name to screen, in any script: 华为技术有限公司, Huawei Technologies, Huawei Jishu.", show_default=False)] = None,
+    country: Annotated[Optional[str], typer.Option("--country", "-c", help="ISO-2 country of the party (CN, US…); a conflict lowers a match's score.")] = None,
+    schema: Annotated[Optional[str], typer.Option("--schema", "-s", help="Person or Organization.")] = None,
+    birth_date: Annotated[Optional[str], typer.Option("--birth-date", help="Date of birth (YYYY or YYYY-MM-DD) of a person.")] = None,
+    lists: Annotated[Optional[str], typer.Option("--lists", "-l", help="Only these list codes, comma-separated (EL,MEU,SDN,CN-UEL…; see `clearway lists`).")] = None,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", "-t", min=0.0, max=1.0, help="Report matches at or above this score (default: the calibrated threshold).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="At most this many matches per name.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Stable JSON instead of a table.")] = False,
+    input_file: Annotated[Optional[Path], typer.Option("--input", "-i", help="Screen every row of a JSONL ({\"id\", \"query\": {\"name\", \"country\"?, \"schema\"?}}) or CSV (id,name,country,schema) file.", show_default=False)] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="Input format: jsonl or csv (default: from the file extension).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write JSONL results here instead of standard output.")] = None,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """Screen a name (or a file of names) against every loaded list.
+
+    Matches at or above the threshold are shown best first, with the entity, its lists, the
+    name form that matched, the score in [0, 1], why it matched, and what the listing means.
+    """
+
+    def run():
+        from .screen import Query, QueryError
+
+        codes = parse_codes(lists)
+        if input_file is None and name is None:
+            raise CliError("give a NAME to screen or --input FILE (see clearway screen --help)")
+        if input_file is not None and name is not None:
+            raise CliError("give either a NAME or --input FILE, not both")
+        sc = _screener(snapshot)
+        if input_file is None:
+            result = sc.screen(Query(name, country=country, schema=schema, birth_date=birth_date),
+                               lists=codes, threshold=threshold, limit=limit)
+            if as_json:
+                out.print(_json(result.to_dict()), highlight=False, markup=False, soft_wrap=True)
+            else:
+                _print_matches(result)
+            return
+        rows = list(_read_queries(input_file, fmt))
+        sink = open(output, "wb") if output else sys.stdout.buffer
+        bad = 0
+        done = 0
+        from rich.progress import Progress
+
+        try:
+            with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
+                task = progress.add_task("screening", total=len(rows))
+                for lineno, q, problem in rows:
+                    progress.advance(task)
+                    if q is None:
+                        bad += 1
+                        err.print(f"line {lineno}: skipped: {problem}", highlight=False, markup=False)
+                        continue
+                    try:
+                        res = sc.screen(Query(str(q.get("name") or ""), country=q.get("country"),
+                                              schema=q.get("schema"), birth_date=q.get("birth_date")),
+                                        lists=codes, threshold=threshold, limit=limit)
+                    except QueryError as exc:
+                        bad += 1
+                        err.print(f"line {lineno}: skipped: {exc}", highlight=False, markup=False)
+                        continue
+                    d = res.to_dict()
+                    sink.write(orjson.dumps({"id": q["id"], "query": d["query"], "matches": d["matches"]}) + b"\n")
+                    done += 1
+        finally:
+            if output:
+                sink.close()
+            else:
+                sink.flush()
+        err.print(f"screened {done:,} names; {bad:,} rows skipped", highlight=False)
+        if done == 0 and bad:
+            raise typer.Exit(2)
+
+    _run(run)
+
+
+@app.command("compare")
+def compare_cmd(
+    name_a: Annotated[str, typer.Argument(help="First name (the query).")],
+    name_b: Annotated[str, typer.Argument(help="Second name (the listed name).")],
+    schema: Annotated[Optional[str], typer.Option("--schema", "-s", help="Person or Organization.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Score two names against each other and explain the score — for adjudicating a hit."""
+
+    def run():
+        from .screen import Query, compare
+
+        sch = Query("x", schema=schema).validate().schema if schema else None
+        r = compare(name_a, name_b, schema=sch)
+        if as_json:
+            out.print(_json(r), highlight=False, markup=False, soft_wrap=True)
+            return
+        verdict = "match" if r.get("match") else "no match"
+        out.print(f"[bold]{r['score']:.2f}[/] ({verdict})", highlight=False)
+        out.print(r["explanation"], highlight=False, markup=False)
+        out.print(r["explanation_zh"], highlight=False, markup=False)
+
+    _run(run)
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Annotated[Path, typer.Argument(help="Labelled queries, one JSON object a line (see eval/README.md).")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every failure.")] = False,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", "-t", min=0.0, max=1.0, help="Evaluate at this threshold instead of the default.")] = None,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """Recall, hit@1 and false-alert rate on a labelled set, overall and per tag."""
+
+    def run():
+        from .evaluate import EvalFileError, evaluate, read_cases
+
+        if not gold.exists():
+            raise CliError(f"evaluation file not found: {gold}")
+        try:
+            cases = read_cases(gold.read_bytes())
+        except EvalFileError as exc:
+            raise CliError(f"{gold}: {exc}") from exc
+        sc = _screener(snapshot)
+        rep = evaluate(sc, cases, threshold=threshold)
+        if as_json:
+            d = {"overall": rep.overall, "by_tag": rep.by_tag}
+            if verbose:
+                d["failures"] = rep.failures
+            out.print(_json(d), highlight=False, markup=False, soft_wrap=True)
+            return
+        t = Table(title=f"Matching quality on {gold.name}")
+        for col in ("tag", "queries", "recall", "hit@1", "false alerts"):
+            t.add_column(col, justify="right" if col != "tag" else "left")
+
+        def fmt(v):
+            return "—" if v is None else f"{v:.3f}"
+
+        o = rep.overall
+        t.add_row("[bold]overall[/]", str(o["queries"]), fmt(o["recall"]), fmt(o["hit_at_1"]), fmt(o["false_alert_rate"]))
+        for tag, f in rep.by_tag.items():
+            t.add_row(tag, str(f["queries"]), fmt(f["recall"]), fmt(f["hit_at_1"]), fmt(f["false_alert_rate"]))
+        out.print(t)
+        if verbose:
+            for f in rep.failures:
+                got = "; ".join(f"{g['name']} [{','.join(g['lists'])}] {g['score']}" for g in f["got"]) or "nothing"
+                out.print(f"{f['id']} {f['problem']}: {f['query']!r} → {got}", highlight=False, markup=False)
+
+    _run(run)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,123 @@
+"""Candidate retrieval over every name form of every listed entity.
+
+An inverted index from comparison tokens to the forms that contain them, with inverse document
+frequencies as word weights. Retrieval sums the weights of shared words and keeps the best few
+forms per query; words so common that they tell nothing apart on their own (``china``,
+``technology``) are left to scoring rather than retrieval. A query word the index has never seen
+is looked up by spelling (rapidfuzz over words of similar length), so typos still retrieve.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from rapidfuzz import fuzz, process
+
+from .model import Entity
+from .names.forms import HAN, LATIN, Form, name_forms
+from .names.han import pinyin
+from .names.text import has_han
+
+MAX_RETRIEVAL_DF = 4000  # words in more forms than this do not retrieve on their own
+TYPO_MIN_LEN = 4
+
+
+class NameIndex:
+    """All name forms of a set of entities, with postings and word weights."""
+
+    def __init__(self, entities: list[Entity]):
+        self.entities = entities
+        self.forms: list[Form] = []
+        self.form_entity: list[int] = []
+        self.form_name: list[int] = []
+        self.entity_forms: list[list[int]] = [[] for _ in entities]
+        postings: dict[str, list[int]] = defaultdict(list)
+        for ei, ent in enumerate(entities):
+            person = ent.schema == "Person"
+            for ni, name in enumerate(ent.names):
+                for form in name_forms(name.value, person):
+                    fid = len(self.forms)
+                    self.forms.append(form)
+                    self.form_entity.append(ei)
+                    self.form_name.append(ni)
+                    self.entity_forms[ei].append(fid)
+                    for tok in set(form.tokens):
+                        postings[tok].append(fid)
+        self.postings: dict[str, list[int]] = dict(postings)
+        n = max(1, len(self.forms))
+        self._n = n
+        self.idf: dict[str, float] = {t: math.log(1.0 + n / len(p)) for t, p in self.postings.items()}
+        self._unseen_idf = math.log(1.0 + n)
+        by_len: dict[int, list[str]] = defaultdict(list)
+        for tok in self.postings:
+            if len(tok) >= TYPO_MIN_LEN and tok.isascii() and tok.isalpha():
+                by_len[len(tok)].append(tok)
+        self._vocab_by_len = dict(by_len)
+
+    def han_proper_names(self, entity: int) -> dict[str, set[str]]:
+        """Pinyin → the Chinese proper-name words with that reading, in the entity's Chinese names."""
+        out: dict[str, set[str]] = {}
+        for fid in self.entity_forms[entity]:
+            f = self.forms[fid]
+            if f.script != HAN:
+                continue
+            for tok, soft in zip(f.tokens, f.soft):
+                if not soft and has_han(tok):
+                    out.setdefault(pinyin(tok), set()).add(tok)
+        return out
+
+    def weight(self, token: str) -> float:
+        return self.idf.get(token, self._unseen_idf)
+
+    def similar_words(self, token: str, limit: int = 3) -> list[tuple[str, float]]:
+        """Index words spelled like an unseen query word (typos, transpositions)."""
+        if len(token) < TYPO_MIN_LEN or not token.isascii():
+            return []
+        pool: list[str] = []
+        for size in range(len(token) - 1, len(token) + 2):
+            pool.extend(self._vocab_by_len.get(size, ()))
+        found = process.extract(token, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=80)
+        return [(w, s / 100.0) for w, s, _ in found]
+
+    def candidates(self, query_forms: list[Form], limit: int = 40) -> list[int]:
+        """Form ids most likely to match, best first (at most ``limit``)."""
+        acc: dict[int, float] = defaultdict(float)
+        for qf in query_forms:
+            for tok in set(qf.tokens):
+                post = self.postings.get(tok)
+                w = self.weight(tok)
+                if post is None:
+                    if qf.script != LATIN:
+                        continue
+                    for other, sim in self.similar_words(tok):
+                        p2 = self.postings[other]
+                        if len(p2) <= MAX_RETRIEVAL_DF:
+                            w2 = self.weight(other) * sim
+                            for fid in p2:
+                                acc[fid] += w2
+                    continue
+                if len(post) > MAX_RETRIEVAL_DF:
+                    continue
+                for fid in post:
+                    acc[fid] += w
+        if not acc:
+            # Only very common words: fall back to them, so "China Telecom" style names still retrieve.
+            for qf in query_forms:
+                for tok in set(qf.tokens):
+                    for fid in self.postings.get(tok, ())[: MAX_RETRIEVAL_DF * 4]:
+                        acc[fid] += self.weight(tok)
+        best = sorted(acc.items(), key=lambda kv: -kv[1])
+        # Keep the best form of each entity so one entity's many aliases do not crowd others out.
+        out: list[int] = []
+        seen_entities: dict[int, int] = {}
+        for fid, _ in best:
+            ei = self.form_entity[fid]
+            k = seen_entities.get(ei, 0)
+            if k >= 3:
+                continue
+            seen_entities[ei] = k + 1
+            out.append(fid)
+            if len(out) >= limit:
+                break
+        return out

@@ -1,0 +1,203 @@
+"""Comparing two name forms: token alignment → a score in [0, 1] with its reasons.
+
+The score is the product of two coverages: how much of the query the name explains, and how much
+of the name the query explains, each weighted by how rare (informative) the words are. A word the
+name has and the query lacks therefore costs in proportion to how much it tells names apart
+("Wuhan University" is not "Wuhan University of Technology"); a word that came from a glossary
+translation and found no partner costs little, since glossaries offer several readings.
+Numbers are hard discriminators: 38 ≠ 39, whatever else agrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA, Levenshtein
+
+from ..names.forms import HAN, Form
+
+# An unmatched glossary reading weighs this share of an unmatched written word.
+SOFT_UNMATCHED = 0.5
+# Two Latin words this similar (normalised Levenshtein) count as the same word, scaled.
+FUZZY_MIN = 0.8
+FUZZY_MIN_LEN = 4
+NUMBER_CONFLICT = 0.35  # both sides carry numbers and they differ
+NUMBER_MISSING = 0.85  # only one side carries a number
+# A form derived from a name (its parenthesised acronym, its part before a location...) is a
+# little less certain than the name as written, so an exact match on the whole name ranks first.
+DERIVED = 0.97
+
+
+@dataclass(slots=True)
+class Pair:
+    query: str
+    name: str
+    similarity: float
+    how: str  # "exact", "spelling", "joined"
+
+
+@dataclass(slots=True)
+class FormScore:
+    score: float
+    pairs: list[Pair] = field(default_factory=list)
+    unmatched_query: list[str] = field(default_factory=list)
+    unmatched_name: list[str] = field(default_factory=list)
+    penalties: list[str] = field(default_factory=list)
+
+
+def _similarity(a: str, b: str, script: str) -> float:
+    if a == b:
+        return 1.0
+    if script == HAN or a.isdigit() or b.isdigit():
+        return 0.0
+    if min(len(a), len(b)) < FUZZY_MIN_LEN:
+        return 0.0
+    # Optimal string alignment: a transposition (Lnogshine, CloudaWlk) costs one edit.
+    sim = OSA.normalized_similarity(a, b)
+    return sim if sim >= FUZZY_MIN else 0.0
+
+
+def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore:
+    """Score query form ``q`` against list-name form ``c`` (same script)."""
+    qt, ct = q.tokens, c.tokens
+    nq, nc = len(qt), len(ct)
+    q_used = [0.0] * nq
+    c_used = [0.0] * nc
+    pairs: list[Pair] = []
+
+    # 1. Exact and near-exact word pairs, best first.
+    cands: list[tuple[float, int, int]] = []
+    for i, a in enumerate(qt):
+        for j, b in enumerate(ct):
+            s = _similarity(a, b, q.script)
+            if s > 0:
+                cands.append((s, i, j))
+    cands.sort(key=lambda x: (-x[0], x[1], x[2]))
+    for s, i, j in cands:
+        if q_used[i] or c_used[j]:
+            continue
+        q_used[i] = c_used[j] = s
+        pairs.append(Pair(qt[i], ct[j], s, "exact" if s == 1.0 else "spelling"))
+
+    # 2. Words written joined on one side and apart on the other: "huawei" ~ "hua wei".
+    if q.script != HAN:
+        _join_pairs(qt, ct, q_used, c_used, pairs, query_joined=True)
+        _join_pairs(ct, qt, c_used, q_used, pairs, query_joined=False)
+
+    wq_total = wq_match = 0.0
+    unmatched_q: list[str] = []
+    if q.groups is None:
+        for i, tok in enumerate(qt):
+            w = weight(tok)
+            wq_total += w
+            if q_used[i]:
+                wq_match += w * q_used[i]
+            else:
+                unmatched_q.append(tok)
+    else:
+        # A group is one source word read several ways (研究院 → academy | research institute).
+        # It is scored by its best reading: matched words count, the reading's other words cost
+        # half (the glossary may word it differently from the list); a group with no word
+        # matched costs its cheapest reading, halved for glossary readings.
+        by_group: dict[int, list[int]] = {}
+        for i, gid in enumerate(q.groups):
+            by_group.setdefault(gid, []).append(i)
+        assert q.alts is not None
+        for members in by_group.values():
+            bits = 0
+            for i in members:
+                bits |= q.alts[i]
+            best = None  # (matched, total_missing_cost, reading_total)
+            k = 0
+            while bits >> k:
+                if (bits >> k) & 1:
+                    matched = missing = total = 0.0
+                    for i in members:
+                        if not (q.alts[i] >> k) & 1:
+                            continue
+                        w = weight(qt[i])
+                        total += w
+                        if q_used[i]:
+                            matched += w * q_used[i]
+                        else:
+                            missing += w * (SOFT_UNMATCHED if q.soft[i] else 1.0)
+                    cand = (matched, missing, total)
+                    if best is None or (cand[0] - cand[1], -cand[2]) > (best[0] - best[1], -best[2]):
+                        best = cand
+                k += 1
+            if best is None:
+                continue
+            matched, missing, _total = best
+            wq_match += matched
+            wq_total += matched + missing
+            if not matched:
+                unmatched_q.extend(qt[i] for i in members if not q_used[i])
+    wc_total = wc_match = 0.0
+    unmatched_c: list[str] = []
+    for j, tok in enumerate(ct):
+        w = weight(tok)
+        wc_total += w
+        if c_used[j]:
+            wc_match += w * c_used[j]
+        else:
+            unmatched_c.append(tok)
+    if wq_total <= 0 or wc_total <= 0 or wq_match <= 0:
+        score = 0.0
+    else:
+        score = (wq_match / wq_total) * (wc_match / wc_total)
+    # 3. Spacing errors on both sides ("Inspu rGroup"): compare the words run together.
+    if score < 0.9 and q.script != HAN and nq + nc > 2:
+        qc, cc = q.compact, c.compact
+        if min(len(qc), len(cc)) >= 6:
+            whole = OSA.normalized_similarity(qc, cc)
+            if whole >= 0.88 and whole > score:
+                score = whole
+                pairs = [Pair(q.text, c.text, whole, "written together")]
+                unmatched_q, unmatched_c = [], []
+    if score <= 0:
+        return FormScore(0.0, pairs, unmatched_q, unmatched_c)
+
+    penalties: list[str] = []
+    if q.numbers and c.numbers and q.numbers != c.numbers:
+        score *= NUMBER_CONFLICT
+        penalties.append(
+            f"numbers differ ({', '.join(sorted(q.numbers))} vs {', '.join(sorted(c.numbers))})"
+        )
+    elif q.numbers != c.numbers:
+        score *= NUMBER_MISSING
+        side = "the listed name" if c.numbers else "the query"
+        penalties.append(f"only {side} carries a number ({', '.join(sorted(q.numbers | c.numbers))})")
+    if q.derived or c.derived:
+        score *= DERIVED
+    return FormScore(min(1.0, score), pairs, unmatched_q, unmatched_c, penalties)
+
+
+def _join_pairs(
+    a_toks: tuple[str, ...],
+    b_toks: tuple[str, ...],
+    a_used: list[float],
+    b_used: list[float],
+    pairs: list[Pair],
+    *,
+    query_joined: bool,
+) -> None:
+    """Match one unused word of A against 2–3 consecutive unused words of B written together."""
+    for i, a in enumerate(a_toks):
+        if a_used[i] or len(a) < 4:
+            continue
+        for size in (2, 3):
+            for j in range(len(b_toks) - size + 1):
+                if any(b_used[j + k] for k in range(size)):
+                    continue
+                joined = "".join(b_toks[j : j + size])
+                s = 1.0 if joined == a else Levenshtein.normalized_similarity(joined, a)
+                if s >= 0.9:
+                    a_used[i] = s
+                    for k in range(size):
+                        b_used[j + k] = s
+                    spaced = " ".join(b_toks[j : j + size])
+                    pairs.append(Pair(a, spaced, s, "joined") if query_joined else Pair(spaced, a, s, "joined"))
+                    break
+            if a_used[i]:
+                break

@@ -1,0 +1,167 @@
+"""Latin-script words of a folded name → comparison tokens.
+
+Abbreviations expanded (Univ. → university), older romanisations folded to pinyin (Tsinghua →
+qinghua), plurals stemmed, ordinals read as numbers, legal forms and stopwords dropped (a legal
+form neither creates nor blocks a match), and pinyin organisation vocabulary read as English
+(keji → science technology, youxian gongsi → a legal form) so that "Beijing Nuodian Keji Youxian
+Gongsi" and "Beijing Nuodian Technology Co., Ltd." meet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+from .glossary import (
+    ABBREVIATIONS,
+    LEGAL_FORMS,
+    LEGAL_FORMS_FINAL,
+    ROMANISATIONS,
+    STOPWORDS,
+    ZH_TERMS,
+)
+from .numbers import latin_number
+
+_SPLIT_DIGITS_RE = re.compile(r"[0-9]+(?:st|nd|rd|th)?|[^0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    words: tuple[str, ...]
+    soft: tuple[bool, ...]  # True: the word came from a glossary translation, not the name itself
+    numbers: frozenset[str]
+    legal: bool  # a legal form was present
+    translated: bool  # some word came through the pinyin glossary
+    groups: tuple[int, ...]  # words read from the same source word share a group
+    alts: tuple[int, ...]  # bit k set: the word belongs to reading k of its group
+
+
+def stem(word: str) -> str:
+    """A light English plural stemmer; both sides of every comparison go through it."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
+        return word[:-1]
+    return word
+
+
+def _canon(word: str) -> str:
+    word = ABBREVIATIONS.get(word, word)
+    word = ROMANISATIONS.get(word, word)
+    s = stem(word)
+    return ABBREVIATIONS.get(s, s)
+
+
+def union_readings(readings: list[list[str]]) -> tuple[list[str], list[int]]:
+    """Words of several alternative readings, each once, with a bit mask of the readings it is in."""
+    words: list[str] = []
+    masks: list[int] = []
+    for k, reading in enumerate(readings):
+        for w in reading:
+            if w in words:
+                masks[words.index(w)] |= 1 << k
+            else:
+                words.append(w)
+                masks.append(1 << k)
+    return words, masks
+
+
+def _pinyin_glossary() -> tuple[dict[str, tuple[tuple[str, ...], tuple[int, ...]]], int]:
+    """Pinyin spellings of multi-character organisation words → their English readings."""
+    table: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+    for zh, english in ZH_TERMS.items():
+        if len(zh) < 2 or not english:
+            continue
+        key = "".join(lazy_pinyin(zh, style=Style.NORMAL))
+        if len(key) < 4:
+            continue
+        readings = []
+        for alt in english.split("|"):
+            words = [c for c in (_canon(w) for w in alt.split()) if c not in STOPWORDS and c not in LEGAL_FORMS]
+            for c in list(words):
+                if " " in c:
+                    words.remove(c)
+                    words.extend(c.split())
+            if words:
+                readings.append(words)
+        words, masks = union_readings(readings)
+        table[key] = (tuple(words), tuple(masks))
+    return table, 4
+
+
+PINYIN_TERMS, _MAX_JOIN = _pinyin_glossary()
+_MULTIWORD_ROMANISATIONS = {k: v for k, v in ROMANISATIONS.items() if " " in k}
+
+
+@lru_cache(maxsize=65536)
+def latin_tokens(folded: str) -> Tokens:
+    """Tokens of a folded Latin-script name (see :func:`clearway.names.text.fold`)."""
+    raw: list[str] = []
+    for part in folded.split():
+        # "cetc38" → "cetc", "38"; "38th" stays whole so the ordinal is read.
+        pieces = _SPLIT_DIGITS_RE.findall(part) if any(c.isdigit() for c in part) else [part]
+        raw.extend(p for p in pieces if p)
+    text = " ".join(raw)
+    for k, v in _MULTIWORD_ROMANISATIONS.items():
+        if k in text:
+            text = re.sub(rf"\b{k}\b", v, text)
+    raw = text.split()
+
+    words: list[str] = []
+    soft: list[bool] = []
+    groups: list[int] = []
+    alts: list[int] = []
+    g = 0
+    numbers: set[str] = set()
+    legal = False
+    translated = False
+    i = 0
+    n = len(raw)
+    while i < n:
+        # Pinyin organisation vocabulary, written joined ("keji") or spaced ("ke ji").
+        hit = None
+        for j in range(min(n, i + _MAX_JOIN), i, -1):
+            key = "".join(raw[i:j])
+            if key in PINYIN_TERMS and (j - i > 1 or key not in ABBREVIATIONS):
+                hit = (j, PINYIN_TERMS[key])
+                break
+        if hit is not None and not (hit[0] - i == 1 and raw[i] in LEGAL_FORMS):
+            j, (english, masks) = hit
+            translated = True
+            for w, mask in zip(english, masks):
+                words.append(w)
+                soft.append(True)
+                groups.append(g)
+                alts.append(mask)
+            g += 1
+            i = j
+            continue
+        w = raw[i]
+        i += 1
+        num = latin_number(w)
+        if num is not None:
+            numbers.add(num)
+            words.append(num)
+            soft.append(False)
+            groups.append(g)
+            alts.append(1)
+            g += 1
+            continue
+        if w in LEGAL_FORMS or (i == n and w in LEGAL_FORMS_FINAL and len(words) > 0):
+            legal = True
+            continue
+        if w in STOPWORDS:
+            continue
+        c = _canon(w)
+        for piece in c.split():
+            if piece in STOPWORDS:
+                continue
+            words.append(piece)
+            soft.append(False)
+            groups.append(g)
+            alts.append(1)
+            g += 1
+    return Tokens(tuple(words), tuple(soft), frozenset(numbers), legal, translated, tuple(groups), tuple(alts))

@@ -1,0 +1,388 @@
+"""The Screener: a query → ranked, explained matches against every loaded list.
+
+The one entry point for every consumer (CLI, API, batch, cases). Load once, screen many::
+
+    screener = Screener.load()                 # the bundled snapshot
+    result = screener.screen("华为技术有限公司")
+    for m in result.matches:
+        print(m.name, m.lists, m.score, m.explanation)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .index import NameIndex
+from .lists import LISTS
+from .match import qualifiers as Q
+from .match.explain import explain
+from .match.score import FormScore, compare_forms
+from .model import PERSON, PRIMARY, WEAK, Entity, ListVersion
+from .names.forms import HAN, MAIN_PART, Form, name_forms
+from .names.han import pinyin
+from .names.text import has_han
+
+ALGORITHM_VERSION = "clearway-match/1"
+# Calibrated on the dev set (see README, "Matching quality"): one threshold for organisations
+# and people.
+DEFAULT_THRESHOLD = 0.70
+DEFAULT_LIMIT = 10
+MAX_NAME_LENGTH = 1000
+
+
+class QueryError(ValueError):
+    """A query that cannot be screened (empty name, too long, unknown schema...)."""
+
+
+@dataclass(slots=True)
+class Query:
+    name: str
+    country: str | None = None
+    schema: str | None = None  # "Person", "Organization" or None
+    birth_date: str | None = None
+    id: str | None = None
+
+    def validate(self) -> "Query":
+        from .names.text import strip_controls
+
+        if not isinstance(self.name, str):
+            raise QueryError("name must be text")
+        cleaned = " ".join(strip_controls(self.name).split())
+        if not cleaned:
+            raise QueryError("name is empty")
+        if len(cleaned) > MAX_NAME_LENGTH:
+            raise QueryError(f"name is too long ({len(cleaned):,} characters; the limit is {MAX_NAME_LENGTH:,})")
+        schema = self.schema
+        if schema:
+            canon = {"person": PERSON, "organization": "Organization", "organisation": "Organization",
+                     "company": "Organization", "vessel": "Vessel", "unknown": None}
+            if schema.lower() not in canon:
+                raise QueryError(f"unknown schema {schema!r} (use Person or Organization)")
+            schema = canon[schema.lower()]
+        country = self.country.strip().upper() if self.country and self.country.strip() else None
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise QueryError(f"country must be a two-letter ISO code, got {self.country!r}")
+        return Query(cleaned, country, schema, self.birth_date or None, self.id)
+
+
+@dataclass(slots=True)
+class ListingView:
+    list: str
+    list_name: str
+    entity_id: str
+    current: bool
+    programme: str
+    license_requirement: str
+    license_policy: str
+    federal_register: str
+    start_date: str
+    end_date: str
+    effect: str
+    citation: str
+    source_url: str
+    version: str
+
+
+@dataclass(slots=True)
+class Match:
+    id: str  # the best-matching entity
+    name: str  # its primary name
+    schema: str
+    score: float
+    lists: list[str]  # current listings of every entity in the group
+    former_lists: list[str]  # listings that have ended (history)
+    matched_name: str
+    matched_name_kind: str
+    transformation: str
+    explanation: str
+    explanation_zh: str
+    countries: list[str]
+    entity_ids: list[str]  # every entity of the same party (one per list record)
+    names: list[str]  # primary names of those entities
+    listings: list[ListingView]
+
+    @property
+    def formerly_listed(self) -> bool:
+        return not self.lists and bool(self.former_lists)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["formerly_listed"] = self.formerly_listed
+        d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass(slots=True)
+class ScreenResult:
+    query: Query
+    matches: list[Match]
+    threshold: float
+    algorithm: str = ALGORITHM_VERSION
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        q = {k: v for k, v in asdict(self.query).items() if v is not None and k != "id"}
+        return {
+            "query": q,
+            "threshold": self.threshold,
+            "algorithm": self.algorithm,
+            "matches": [m.to_dict() for m in self.matches],
+        }
+
+
+@dataclass(slots=True)
+class _Scored:
+    entity: int
+    score: float
+    form_id: int
+    qform: Form
+    detail: FormScore
+    adjustments: list[str] = field(default_factory=list)
+
+
+class Screener:
+    """Screens names against a fixed set of entities. Thread-safe for reads."""
+
+    _MAX_SHARED = 4
+
+    def __init__(self, entities: list[Entity], versions: list[ListVersion] | None = None,
+                 *, today: date | None = None):
+        self.entities = entities
+        self.versions = versions or []
+        self.today = today
+        self.index = NameIndex(entities)
+        self._group_of, self._groups = self._party_groups()
+        self._by_id = {e.id: i for i, e in enumerate(entities)}
+
+    @classmethod
+    def load(cls, snapshot: str | Path | None = None) -> "Screener":
+        from .snapshot import DEFAULT_SNAPSHOT, load_snapshot
+
+        versions, entities = load_snapshot(snapshot or DEFAULT_SNAPSHOT)
+        return cls(entities, versions)
+
+    def entity(self, entity_id: str) -> Entity | None:
+        i = self._by_id.get(entity_id)
+        return None if i is None else self.entities[i]
+
+    def _party_groups(self) -> tuple[list[int], dict[int, list[int]]]:
+        """Entities that are the same real party on different lists, found by shared names.
+
+        Two organisation records are one party when they share a whole name (a primary name or
+        a published alias of two words or more, compared as folded words) that at most
+        ``_MAX_SHARED`` records carry; people are grouped only by identical primary names and
+        dates of birth, since distinct people share names.
+        """
+        parent = list(range(len(self.entities)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        by_key: dict[tuple, list[int]] = {}
+        for i, e in enumerate(self.entities):
+            person = e.schema == PERSON
+            for n in e.names:
+                if n.kind == WEAK or (person and n.kind != PRIMARY):
+                    continue
+                forms = name_forms(n.value, person)
+                if not forms:
+                    continue
+                for f in {forms[0], next((x for x in forms if x.how == MAIN_PART), forms[0])}:
+                    if len(f.tokens) < 2:
+                        continue
+                    key = (person, f.script, frozenset(f.tokens), tuple(e.birth_dates) if person else ())
+                    by_key.setdefault(key, []).append(i)
+        for members in by_key.values():
+            uniq = sorted(set(members))
+            if 1 < len(uniq) <= self._MAX_SHARED:
+                root = find(uniq[0])
+                for m in uniq[1:]:
+                    parent[find(m)] = root
+        group_of = [find(i) for i in range(len(self.entities))]
+        groups: dict[int, list[int]] = {}
+        for i, g in enumerate(group_of):
+            groups.setdefault(g, []).append(i)
+        return group_of, groups
+
+    # -- screening ---------------------------------------------------------------------------
+
+    def screen(self, query: Query | str, *, country: str | None = None, schema: str | None = None,
+               birth_date: str | None = None, lists: set[str] | None = None,
+               threshold: float | None = None, limit: int = DEFAULT_LIMIT) -> ScreenResult:
+        t0 = time.perf_counter()
+        if isinstance(query, str):
+            query = Query(query, country=country, schema=schema, birth_date=birth_date)
+        query = query.validate()
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        scored = self._score(query, lists)
+        matches = self._group(scored, threshold, limit, lists)
+        return ScreenResult(query, matches, threshold, elapsed_ms=(time.perf_counter() - t0) * 1000)
+
+    def _score(self, query: Query, lists: set[str] | None) -> list[_Scored]:
+        person = query.schema == PERSON
+        qforms = list(name_forms(query.name, person or query.schema is None))
+        if not qforms:
+            return []
+        idx = self.index
+        best: dict[int, _Scored] = {}
+        for fid in idx.candidates(qforms):
+            ei = idx.form_entity[fid]
+            ent = self.entities[ei]
+            if lists is not None and not any(lst.list in lists for lst in ent.listings):
+                continue
+            cform = idx.forms[fid]
+            for qf in qforms:
+                if qf.script != cform.script:
+                    continue
+                detail = compare_forms(qf, cform, idx.weight)
+                if detail.score <= 0:
+                    continue
+                prev = best.get(ei)
+                if prev is None or detail.score > prev.score:
+                    best[ei] = _Scored(ei, detail.score, fid, qf, detail)
+        common = Q.is_bare_common_chinese_name(query.name)
+        q_han = next((f for f in qforms if f.script == HAN), None)
+        out = []
+        for s in best.values():
+            ent = self.entities[s.entity]
+            name = ent.names[idx.form_name[s.form_id]]
+            score = s.score
+            if q_han is not None and s.qform.script != HAN:
+                conflict = self._homophone_conflict(q_han, s.entity)
+                if conflict:
+                    score *= Q.HOMOPHONE
+                    s.adjustments.append(conflict)
+            for factor, reason in (Q.country_factor(query.country, ent), Q.schema_factor(query.schema, ent),
+                                   Q.weak_factor(name.kind)):
+                if reason:
+                    score *= factor
+                    s.adjustments.append(reason)
+            dfac, dreason, corroborated = Q.dob_factor(query.birth_date, ent)
+            if dreason:
+                if corroborated:
+                    score = min(1.0, score + Q.DOB_AGREES)
+                else:
+                    score *= dfac
+                s.adjustments.append(dreason)
+            if common and ent.schema in (PERSON, "Unknown") and not corroborated:
+                cap = DEFAULT_THRESHOLD - 0.05
+                if score > cap:
+                    score = cap
+                    s.adjustments.append("a bare common Chinese name: needs a date of birth or other qualifier")
+            s.score = score
+            out.append(s)
+        # Best first; on ties prefer the primary name and parties that are still listed.
+        out.sort(key=lambda s: (-round(s.score, 6),
+                                self.entities[s.entity].names[idx.form_name[s.form_id]].kind != PRIMARY,
+                                not self.entities[s.entity].is_current(self.today),
+                                self.entities[s.entity].id))
+        return out
+
+    def _homophone_conflict(self, q_han: Form, entity: int) -> str | None:
+        """A Chinese query read in pinyin matched, but the party's own Chinese name writes that
+        reading with other characters (华威 vs 华为): a different firm that sounds the same."""
+        listed = self.index.han_proper_names(entity)
+        if not listed:
+            return None
+        for tok, soft in zip(q_han.tokens, q_han.soft):
+            if soft or not has_han(tok):
+                continue
+            same_sound = listed.get(pinyin(tok))
+            if same_sound and tok not in same_sound:
+                return f"same sound, other characters: {tok} vs {'/'.join(sorted(same_sound))}"
+        return None
+
+    def _group(self, scored: list[_Scored], threshold: float, limit: int,
+               lists: set[str] | None) -> list[Match]:
+        matches: list[Match] = []
+        used: set[int] = set()
+        for s in scored:
+            if s.score < threshold:
+                break
+            if s.entity in used:
+                continue
+            members = self._groups[self._group_of[s.entity]]
+            used.update(members)
+            matches.append(self._match(s, members, lists))
+            if len(matches) >= limit:
+                break
+        return matches
+
+    def _match(self, s: _Scored, members: list[int], lists: set[str] | None) -> Match:
+        idx = self.index
+        ent = self.entities[s.entity]
+        name = ent.names[idx.form_name[s.form_id]]
+        cform = idx.forms[s.form_id]
+        en, zh = explain(matched_name=name.value, name_kind=name.kind, query_form=s.qform,
+                         name_form=cform, detail=s.detail, adjustments=s.adjustments)
+        group = [s.entity] + [m for m in members if m != s.entity]
+        views: list[ListingView] = []
+        current: list[str] = []
+        former: list[str] = []
+        for gi in group:
+            g = self.entities[gi]
+            for lst in g.listings:
+                if lists is not None and lst.list not in lists:
+                    continue
+                info = LISTS.get(lst.list)
+                is_cur = lst.is_current(self.today)
+                views.append(ListingView(
+                    list=lst.list, list_name=info.name if info else lst.list, entity_id=g.id,
+                    current=is_cur, programme=lst.programme,
+                    license_requirement=lst.license_requirement, license_policy=lst.license_policy,
+                    federal_register=lst.federal_register, start_date=lst.start_date,
+                    end_date=lst.end_date, effect=info.effect if info else "",
+                    citation=info.citation if info else "", source_url=lst.source_url or (info.url if info else ""),
+                    version=lst.version,
+                ))
+                (current if is_cur else former).append(lst.list)
+        cur = list(dict.fromkeys(current))
+        return Match(
+            id=ent.id, name=ent.caption, schema=ent.schema, score=s.score,
+            lists=cur, former_lists=[c for c in dict.fromkeys(former) if c not in cur],
+            matched_name=name.value, matched_name_kind=name.kind, transformation=s.qform.how
+            if s.qform.how != "as written" else cform.how,
+            explanation=en, explanation_zh=zh, countries=list(ent.countries),
+            entity_ids=[self.entities[g].id for g in group],
+            names=list(dict.fromkeys(self.entities[g].caption for g in group)),
+            listings=views,
+        )
+
+
+def compare(a: str, b: str, *, schema: str | None = None) -> dict[str, Any]:
+    """Score and explain two names against each other, as a reviewer adjudicating a hit asks.
+
+    ``b`` plays the listed name. Word weights are neutral (every word counts the same), since two
+    free names carry no list statistics.
+    """
+    qa = Query(a, schema=schema).validate()
+    qb = Query(b, schema=schema).validate()
+    person = schema == PERSON
+    fa = name_forms(qa.name, person or schema is None)
+    fb = name_forms(qb.name, person or schema is None)
+    best: tuple[float, Form, Form, FormScore] | None = None
+    for x in fa:
+        for y in fb:
+            if x.script != y.script:
+                continue
+            d = compare_forms(x, y, lambda _t: 1.0)
+            if best is None or d.score > best[0]:
+                best = (d.score, x, y, d)
+    if best is None:
+        return {"a": a, "b": b, "score": 0.0, "explanation": "No comparable forms (different scripts and no reading).",
+                "explanation_zh": "无可比较的名称形式。"}
+    score, x, y, d = best
+    adjustments: list[str] = []
+    if Q.is_bare_common_chinese_name(a) and score > DEFAULT_THRESHOLD - 0.05:
+        adjustments.append("a bare common Chinese name: needs a date of birth or other qualifier")
+    en, zh = explain(matched_name=b, name_kind=PRIMARY, query_form=x, name_form=y, detail=d, adjustments=adjustments)
+    return {"a": a, "b": b, "score": round(score, 4), "match": score >= DEFAULT_THRESHOLD,
+            "form_a": x.text, "form_b": y.text, "transformation_a": x.how, "transformation_b": y.how,
+            "explanation": en, "explanation_zh": zh}
