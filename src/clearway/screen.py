@@ -22,7 +22,7 @@ from .match import qualifiers as Q
 from .match.explain import explain
 from .match.score import FormScore, compare_forms
 from .model import PERSON, PRIMARY, WEAK, Entity, ListVersion
-from .names.forms import HAN, MAIN_PART, Form, name_forms
+from .names.forms import HAN, Form, name_forms, whole_name_forms
 from .names.han import pinyin
 from .names.text import has_han
 
@@ -102,7 +102,7 @@ class Match:
     explanation_zh: str
     countries: list[str]
     entity_ids: list[str]  # every entity of the same party (one per list record)
-    names: list[str]  # primary names of those entities
+    names: list[str]  # every primary name of those entities (some publishers give several)
     listings: list[ListingView]
 
     @property
@@ -147,7 +147,7 @@ class _Scored:
 class Screener:
     """Screens names against a fixed set of entities. Thread-safe for reads."""
 
-    _MAX_SHARED = 4
+    _MAX_SHARED = 8
 
     def __init__(self, entities: list[Entity], versions: list[ListVersion] | None = None,
                  *, today: date | None = None):
@@ -191,10 +191,7 @@ class Screener:
             for n in e.names:
                 if n.kind == WEAK or (person and n.kind != PRIMARY):
                     continue
-                forms = name_forms(n.value, person)
-                if not forms:
-                    continue
-                for f in {forms[0], next((x for x in forms if x.how == MAIN_PART), forms[0])}:
+                for f in whole_name_forms(n.value, person):
                     if len(f.tokens) < 2:
                         continue
                     key = (person, f.script, frozenset(f.tokens), tuple(e.birth_dates) if person else ())
@@ -351,7 +348,7 @@ class Screener:
             if s.qform.how != "as written" else cform.how,
             explanation=en, explanation_zh=zh, countries=list(ent.countries),
             entity_ids=[self.entities[g].id for g in group],
-            names=list(dict.fromkeys(self.entities[g].caption for g in group)),
+            names=list(dict.fromkeys(n.value for g in group for n in self.entities[g].names if n.kind == PRIMARY)),
             listings=views,
         )
 

@@ -51,7 +51,8 @@ def _similarity(a: str, b: str, script: str) -> float:
         return 1.0
     if script == HAN or a.isdigit() or b.isdigit():
         return 0.0
-    if min(len(a), len(b)) < FUZZY_MIN_LEN:
+    la, lb = len(a), len(b)
+    if la < FUZZY_MIN_LEN or lb < FUZZY_MIN_LEN or abs(la - lb) > (1.0 - FUZZY_MIN) * max(la, lb):
         return 0.0
     # Optimal string alignment: a transposition (Lnogshine, CloudaWlk) costs one edit.
     sim = OSA.normalized_similarity(a, b)
@@ -81,7 +82,7 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore
         pairs.append(Pair(qt[i], ct[j], s, "exact" if s == 1.0 else "spelling"))
 
     # 2. Words written joined on one side and apart on the other: "huawei" ~ "hua wei".
-    if q.script != HAN:
+    if q.script != HAN and 0 in q_used and c_used.count(0) + q_used.count(0) > 2:
         _join_pairs(qt, ct, q_used, c_used, pairs, query_joined=True)
         _join_pairs(ct, qt, c_used, q_used, pairs, query_joined=False)
 
@@ -183,6 +184,9 @@ def _join_pairs(
     query_joined: bool,
 ) -> None:
     """Match one unused word of A against 2–3 consecutive unused words of B written together."""
+    free_b = sum(1 for x in b_used if not x)
+    if free_b < 2:
+        return
     for i, a in enumerate(a_toks):
         if a_used[i] or len(a) < 4:
             continue

@@ -182,8 +182,16 @@ def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     # "X. Affiliated Entity: Y" (Entity List): the listed party is Y, a part of X.
     m = _AFFILIATE_RE.search(value)
     if m:
-        add(value[m.end():], AFFILIATE_PART)
-        value = value[: m.start()].rstrip(" .;,")
+        # The heading before "Affiliated Entity:" names the parent, not this party: only the
+        # affiliate's own name (and its parts) is derived.
+        affiliate = value[m.end():].strip()
+        add(affiliate, AFFILIATE_PART)
+        for f in name_forms(affiliate, person)[1:]:
+            key = (f.script, tuple(sorted(f.tokens)))
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+        return tuple(out)
     # "a.k.a." written inside a name field.
     parts = [p for p in _AKA_RE.split(value) if p and p.strip(" ,;")]
     if len(parts) > 1:
@@ -192,10 +200,11 @@ def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     # Parenthesised acronyms and short names: "Aviation Industry Corporation of China (AVIC)".
     # Only a parenthesis that closes the name names the party itself; one in the middle
     # ("... Corporation (CASC) 1st Academy") names a parent, not this entry.
+    main = strip_parentheses(value)
+    if main != value:
+        add(main, MAIN_PART)
     inner = _PAREN_RE.findall(value)
     if inner:
-        main = _PAREN_RE.sub(" ", value).strip(" .,;")
-        add(main, MAIN_PART)
         last = inner[-1]
         if value.rstrip(" .,;").endswith((last + ")", last + "）", last + "]")) and len(last.split()) <= 6:
             add(last, ACRONYM_PART)
@@ -204,6 +213,33 @@ def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     if m2:
         add(m2.group(1), CUT_LOCATION)
     return tuple(out)
+
+
+def whole_name_forms(value: str, person: bool = False) -> list[Form]:
+    """The name as written and without its parentheses, never a part of it: the forms that say
+    two records name the same party (used to group one party's records across lists)."""
+    value = value.strip().rstrip("*").strip()
+    out = list(_forms_of_text(value, AS_WRITTEN, person))
+    main = strip_parentheses(value)
+    if main != value:
+        out.extend(_forms_of_text(main, MAIN_PART, person))
+    return out
+
+
+def strip_parentheses(value: str) -> str:
+    """The name without parenthesised parts that do not tell it apart from others.
+
+    A closing parenthesis ("Huawei Technologies Co., Ltd. (Huawei)") and an acronym in the middle
+    ("... Corporation (CASC) 1st Academy") repeat what the name says; a word in the middle
+    ("Huawei Technologies (Yangon) Co., Ltd.") is a location that distinguishes the party, so it stays.
+    """
+    def repl(m: re.Match[str]) -> str:
+        inner = m.group(1).strip()
+        at_end = not value[m.end():].strip(" .,;*")
+        acronym = " " not in inner and inner.upper() == inner and len(inner) <= 10
+        return " " if at_end or acronym else m.group(0)
+
+    return " ".join(_PAREN_RE.sub(repl, value).split()).strip(" .,;")
 
 
 def is_acronym_like(form: Form) -> bool:

@@ -61,6 +61,13 @@ def _strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# ASCII fast path: most list names are plain ASCII, and for them folding is only case and
+# punctuation, which str.translate does in one pass.
+_ASCII_PUNCT = {c: " " for c in range(128) if not chr(c).isalnum()}
+for _a in "'`":
+    _ASCII_PUNCT[ord(_a)] = None
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Fold a name for comparison.
@@ -69,6 +76,8 @@ def fold(text: str) -> str:
     folding, accents removed, apostrophes removed inside words, every other punctuation mark
     turned into a space, whitespace collapsed.
     """
+    if text.isascii():
+        return " ".join(text.translate(_ASCII_PUNCT).lower().split())
     text = unicodedata.normalize("NFKC", strip_controls(text))
     text = to_simplified(text)
     text = _strip_marks(text).casefold()

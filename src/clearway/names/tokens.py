@@ -93,6 +93,12 @@ def _pinyin_glossary() -> tuple[dict[str, tuple[tuple[str, ...], tuple[int, ...]
 
 
 PINYIN_TERMS, _MAX_JOIN = _pinyin_glossary()
+# Words that can start a pinyin vocabulary term, written joined or spaced: a cheap gate before
+# trying joins of the following words.
+_PINYIN_STARTS = frozenset(
+    [k for k in PINYIN_TERMS]
+    + ["".join(lazy_pinyin(zh, style=Style.NORMAL)[:1]) for zh in ZH_TERMS if len(zh) >= 2]
+)
 _MULTIWORD_ROMANISATIONS = {k: v for k, v in ROMANISATIONS.items() if " " in k}
 
 
@@ -123,7 +129,7 @@ def latin_tokens(folded: str) -> Tokens:
     while i < n:
         # Pinyin organisation vocabulary, written joined ("keji") or spaced ("ke ji").
         hit = None
-        for j in range(min(n, i + _MAX_JOIN), i, -1):
+        for j in (range(min(n, i + _MAX_JOIN), i, -1) if raw[i] in _PINYIN_STARTS else ()):
             key = "".join(raw[i:j])
             if key in PINYIN_TERMS and (j - i > 1 or key not in ABBREVIATIONS):
                 hit = (j, PINYIN_TERMS[key])
