@@ -106,46 +106,52 @@ def lists_cmd(
             out.print(_json(rows), highlight=False, markup=False)
             return
         t = Table(title="Loaded lists", show_lines=False)
-        for col in ("code", "list", "authority", "entities", "current", "as of", "version"):
-            t.add_column(col, overflow="fold")
+        for col, ratio in (("code", 1), ("list", 4), ("authority", 4), ("entities", 1), ("current", 1),
+                           ("as of", 2), ("source", 3)):
+            t.add_column(col, overflow="fold", ratio=ratio, justify="right" if col in ("entities", "current") else "left")
         for r in rows:
             t.add_row(r["code"], f"{r['name']}\n{r['name_zh']}", r["authority"], f"{r['entities']:,}",
-                      f"{r['current']:,}", r["as_of"], ", ".join(r["versions"]))
+                      f"{r['current']:,}", r["as_of"] or "undated",
+                      ", ".join(v.split("#")[0] for v in r["versions"]))
         out.print(t)
 
     _run(run)
 
 
+def _short(text: str, limit: int = 180) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _print_matches(result) -> None:
+    from rich.markup import escape
+
     q = result.query
     if not result.matches:
-        out.print(f"No match at or above {result.threshold:.2f} for [bold]{q.name}[/] — 未发现匹配。", highlight=False)
+        out.print(f"No match at or above {result.threshold:.2f} for “{escape(q.name)}” — 未发现匹配。", highlight=False)
         return
-    t = Table(title=f"Matches for “{q.name}” (threshold {result.threshold:.2f})", show_lines=True)
-    t.add_column("score", justify="right")
-    t.add_column("party", overflow="fold", ratio=3)
-    t.add_column("lists", overflow="fold")
-    t.add_column("why", overflow="fold", ratio=4)
-    t.add_column("legal effect", overflow="fold", ratio=4)
-    for m in result.matches:
+    out.print(f"[bold]{len(result.matches)}[/] match(es) for “{escape(q.name)}” at or above {result.threshold:.2f}:\n",
+              highlight=False)
+    for n, m in enumerate(result.matches, 1):
         lists = ", ".join(m.lists) if m.lists else "formerly listed: " + ", ".join(m.former_lists)
-        effects = []
+        out.print(f"[bold]{n}. {m.score:.2f}  {escape(m.name)}[/]  [cyan]\\[{escape(lists)}][/]  [dim]{m.id}[/]",
+                  highlight=False)
+        out.print(f"   {escape(m.explanation)}", highlight=False)
         seen = set()
         for lv in m.listings:
             if not lv.current or lv.list in seen:
                 continue
             seen.add(lv.list)
-            line = f"{lv.list}: {lv.effect}"
+            parts = [lv.list_name]
             if lv.license_requirement:
-                line += f" Licence requirement: {lv.license_requirement}"
+                parts.append("licence: " + _short(lv.license_requirement, 140))
             if lv.license_policy:
-                line += f" Policy: {lv.license_policy}"
-            cite = lv.federal_register or lv.citation
-            if cite:
-                line += f" [{cite}]"
-            effects.append(line)
-        t.add_row(f"{m.score:.2f}", f"{m.name}\n{m.id}", lists, m.explanation, "\n".join(effects[:4]))
-    out.print(t)
+                parts.append("policy: " + _short(lv.license_policy, 80))
+            if not lv.license_requirement:
+                parts.append(_short(lv.effect, 160))
+            parts.append(_short(lv.federal_register, 60) if lv.federal_register else lv.citation)
+            out.print(f"   [cyan]{lv.list}[/] " + escape(" · ".join(p for p in parts if p)), highlight=False)
+        out.print()
 
 
 def _read_queries(path: Path, fmt: Optional[str]) -> Iterator[tuple[int, dict | None, str | None]]:

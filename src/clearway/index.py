@@ -16,10 +16,12 @@ from rapidfuzz import fuzz, process
 
 from .model import Entity
 from .names.forms import HAN, LATIN, Form, name_forms
+from .names.glossary import place_words
 from .names.han import pinyin
 from .names.text import has_han
 
 MAX_RETRIEVAL_DF = 4000  # words in more forms than this do not retrieve on their own
+PLACE_WEIGHT = 2.0  # a place word in a name (Xi'an, Harbin) tells parties apart: it weighs double
 TYPO_MIN_LEN = 4
 
 
@@ -47,7 +49,10 @@ class NameIndex:
         self.postings: dict[str, list[int]] = dict(postings)
         n = max(1, len(self.forms))
         self._n = n
-        self.idf: dict[str, float] = {t: math.log(1.0 + n / len(p)) for t, p in self.postings.items()}
+        places = place_words()
+        self.idf: dict[str, float] = {
+            t: math.log(1.0 + n / len(p)) * (PLACE_WEIGHT if t in places else 1.0) for t, p in self.postings.items()
+        }
         self._unseen_idf = math.log(1.0 + n)
         by_len: dict[int, list[str]] = defaultdict(list)
         for tok in self.postings:

@@ -242,7 +242,9 @@ class Screener:
                 if detail.score <= 0:
                     continue
                 prev = best.get(ei)
-                if prev is None or detail.score > prev.score:
+                # On a tie, a Chinese-to-Chinese match is the clearer explanation.
+                if prev is None or detail.score > prev.score or (
+                        detail.score == prev.score and qf.script == HAN and prev.qform.script != HAN):
                     best[ei] = _Scored(ei, detail.score, fid, qf, detail)
         common = Q.is_bare_common_chinese_name(query.name)
         q_han = next((f for f in qforms if f.script == HAN), None)

@@ -57,9 +57,9 @@ def explain(
     kind_zh = _KIND_ZH.get(name_kind, "别名")
     steps_en = []
     if query_form.how != F.AS_WRITTEN:
-        steps_en.append(f"query read as {query_form.how}")
+        steps_en.append(f"query: {query_form.how}")
     if name_form.how != F.AS_WRITTEN:
-        steps_en.append(f"listed name taken as {name_form.how}")
+        steps_en.append(f"listed name: {name_form.how}")
     pairs = [p for p in detail.pairs]
     agreed = ", ".join(
         f"{p.query}={p.name}" if p.how == "exact" else f"{p.query}≈{p.name} ({p.how})" for p in pairs[:8]
@@ -79,9 +79,9 @@ def explain(
     en += "."
 
     zh = f"匹配{kind_zh}\u201c{matched_name}\u201d"
-    how_zh = [f"查询按{_HOW_ZH.get(query_form.how, query_form.how)}"] if query_form.how != F.AS_WRITTEN else []
+    how_zh = [f"查询：{_HOW_ZH.get(query_form.how, query_form.how)}"] if query_form.how != F.AS_WRITTEN else []
     if name_form.how != F.AS_WRITTEN:
-        how_zh.append(f"名单名称取{_HOW_ZH.get(name_form.how, name_form.how)}")
+        how_zh.append(f"名单名称：{_HOW_ZH.get(name_form.how, name_form.how)}")
     if how_zh:
         zh += "（" + "；".join(how_zh) + "）"
     if agreed:

@@ -27,6 +27,7 @@ NUMBER_MISSING = 0.85  # only one side carries a number
 # A form derived from a name (its parenthesised acronym, its part before a location...) is a
 # little less certain than the name as written, so an exact match on the whole name ranks first.
 DERIVED = 0.97
+COUNT_BLEND = 0.5
 
 
 @dataclass(slots=True)
@@ -146,13 +147,21 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore
     if wq_total <= 0 or wc_total <= 0 or wq_match <= 0:
         score = 0.0
     else:
-        score = (wq_match / wq_total) * (wc_match / wc_total)
+        # The name side blends weighted and plain word coverage: a frequent word missing from
+        # the query ("science and technology" in 南京理工大学 vs 南京大学) still names another
+        # party, however common the word is across the lists.
+        # The blend only ever lowers the score: a rare listed word missing stays as costly as
+        # its weight says.
+        c_weighted = wc_match / wc_total
+        c_count = sum(1 for x in c_used if x) / nc
+        score = (wq_match / wq_total) * min(c_weighted, COUNT_BLEND * c_count + (1 - COUNT_BLEND) * c_weighted)
     # 3. Spacing errors on both sides ("Inspu rGroup"): compare the words run together.
     if score < 0.9 and q.script != HAN and nq + nc > 2:
         qc, cc = q.compact, c.compact
         if min(len(qc), len(cc)) >= 6:
-            whole = OSA.normalized_similarity(qc, cc)
-            if whole >= 0.88 and whole > score:
+            # Only spacing and a slip or two: whole words missing on one side are not this case.
+            whole = OSA.normalized_similarity(qc, cc, score_cutoff=0.88)
+            if whole and OSA.distance(qc, cc) <= 2 and whole > score:
                 score = whole
                 pairs = [Pair(q.text, c.text, whole, "written together")]
                 unmatched_q, unmatched_c = [], []

@@ -23,7 +23,7 @@ HAN = "han"
 # How a form was derived; shown in explanations.
 AS_WRITTEN = "as written"
 CHINESE = "Chinese characters (traditional folded to simplified)"
-READING = "Chinese read as English (pinyin + glossary)"
+READING = "English reading of the Chinese (pinyin for names, glossary for words)"
 PERSON_READING = "Chinese personal name in pinyin"
 ACRONYM_PART = "acronym or short name in parentheses"
 MAIN_PART = "name without parenthesised part"

@@ -230,3 +230,19 @@ ZH_PLACE_NAMES = """
 石河子 喀什 阿克苏 和田 伊犁 吐鲁番 哈密 克拉玛依 昌吉 库尔勒 包头 鄂尔多斯 新乡 安阳 南阳
 荆州 十堰 岳阳 常德 韶关 茂名 肇庆 梅州 北海 三亚 攀枝花 自贡 南充 乐山 达州 六盘水 曲靖 玉溪
 """.split()
+
+
+def place_words() -> frozenset[str]:
+    """Pinyin and English words of Chinese places: they tell otherwise alike names apart
+    (Beijing vs Harbin Institute of Technology), so they weigh more than their frequency says."""
+    from pypinyin import Style, lazy_pinyin
+
+    words: set[str] = set()
+    for zh in ZH_PLACE_NAMES:
+        words.add("".join(lazy_pinyin(zh, style=Style.NORMAL)))
+    for zh, english in ZH_PLACES.items():
+        if len(zh) >= 2 and zh not in ("中国", "中华", "全国", "国家", "中央", "自治区", "地区", "新区"):
+            for alt in english.split("|"):
+                if " " not in alt:
+                    words.add(alt)
+    return frozenset(words)
