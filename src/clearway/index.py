@@ -89,16 +89,20 @@ class NameIndex:
         """Form ids most likely to match, best first (at most ``limit``)."""
         acc: dict[int, float] = defaultdict(float)
         for qf in query_forms:
-            for tok in set(qf.tokens):
+            # Each query form adds at most 1 (the share of its weight a name covers), so a long
+            # English reading cannot crowd out an exact match on the Chinese characters.
+            toks = set(qf.tokens)
+            norm = sum(self.weight(t) for t in toks) or 1.0
+            for tok in toks:
                 post = self.postings.get(tok)
-                w = self.weight(tok)
+                w = self.weight(tok) / norm
                 if post is None:
                     if qf.script != LATIN:
                         continue
                     for other, sim in self.similar_words(tok):
                         p2 = self.postings[other]
                         if len(p2) <= MAX_RETRIEVAL_DF:
-                            w2 = self.weight(other) * sim
+                            w2 = w * sim
                             for fid in p2:
                                 acc[fid] += w2
                     continue
@@ -114,13 +118,21 @@ class NameIndex:
                         acc[fid] += self.weight(tok)
         best = sorted(acc.items(), key=lambda kv: -kv[1])
         # Keep the best form of each entity so one entity's many aliases do not crowd others out.
+        # Likewise, one name shared by many entities (a parent group's Chinese name attached to
+        # each of its institutes) is kept a few times only.
         out: list[int] = []
         seen_entities: dict[int, int] = {}
+        seen_names: dict[tuple[str, ...], int] = {}
         for fid, _ in best:
             ei = self.form_entity[fid]
             k = seen_entities.get(ei, 0)
             if k >= 3:
                 continue
+            toks = self.forms[fid].tokens
+            j = seen_names.get(toks, 0)
+            if j >= 4:
+                continue
+            seen_names[toks] = j + 1
             seen_entities[ei] = k + 1
             out.append(fid)
             if len(out) >= limit:

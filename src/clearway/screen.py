@@ -22,7 +22,7 @@ from .match import qualifiers as Q
 from .match.explain import explain
 from .match.score import FormScore, compare_forms
 from .model import PERSON, PRIMARY, WEAK, Entity, ListVersion
-from .names.forms import HAN, Form, name_forms, whole_name_forms
+from .names.forms import HAN, READING, Form, name_forms, whole_name_forms
 from .names.han import pinyin
 from .names.text import has_han
 
@@ -238,6 +238,10 @@ class Screener:
             for qf in qforms:
                 if qf.script != cform.script:
                     continue
+                # Two Chinese names meet in characters; their pinyin readings would also
+                # equate homophones (华为 / 华威).
+                if qf.how == READING and cform.how == READING:
+                    continue
                 detail = compare_forms(qf, cform, idx.weight)
                 if detail.score <= 0:
                     continue
@@ -366,10 +370,13 @@ def compare(a: str, b: str, *, schema: str | None = None) -> dict[str, Any]:
     person = schema == PERSON
     fa = name_forms(qa.name, person or schema is None)
     fb = name_forms(qb.name, person or schema is None)
+    # Two Chinese names are compared in characters: their pinyin readings cannot tell
+    # homophones apart (华为 / 华威).
+    both_han = any(f.script == HAN for f in fa) and any(f.script == HAN for f in fb)
     best: tuple[float, Form, Form, FormScore] | None = None
     for x in fa:
         for y in fb:
-            if x.script != y.script:
+            if x.script != y.script or (both_han and x.script != HAN):
                 continue
             d = compare_forms(x, y, lambda _t: 1.0)
             if best is None or d.score > best[0]:

@@ -110,9 +110,7 @@ def test_latin_ordinals(word: str, number: str) -> None:
 
 
 def test_ordinal_forms_agree() -> None:
-    assert toks("The 38th Research Institute") == toks("Research Institute 38")[::-1][::-1] or set(
-        toks("The 38th Research Institute")
-    ) == set(toks("Research Institute 38"))
+    assert set(toks("The 38th Research Institute")) == set(toks("Research Institute 38"))
     assert latin_tokens(fold("Twelfth Academy")).numbers == latin_tokens(fold("12th Academy")).numbers == {"12"}
     # digits glued to letters are split: "CETC38" carries the number 38
     assert latin_tokens(fold("CETC38")).numbers == {"38"}
@@ -225,7 +223,10 @@ def test_traditional_name_forms_equal_simplified() -> None:
     trad = [(f.script, f.tokens) for f in name_forms("哈爾濱工業大學")]
     simp = [(f.script, f.tokens) for f in name_forms("哈尔滨工业大学")]
     assert trad == simp
-    assert any("harbin" in f.tokens for f in name_forms("哈尔滨工业大学") if f.script == LATIN)
+    # The English reading of 哈尔滨 meets the English spelling "Harbin" (both sides fold alike).
+    reading = next(f for f in name_forms("哈尔滨工业大学") if f.script == LATIN)
+    assert toks("Harbin")[0] in reading.tokens
+    assert {"university", "technology"} <= set(reading.tokens)
 
 
 def test_chinese_numbered_institute_form_carries_the_number() -> None:

@@ -6,9 +6,9 @@ part of an explanation.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
 from ..model import ORGANIZATION, PERSON, UNKNOWN, VESSEL, WEAK, Entity
@@ -76,10 +76,15 @@ def weak_factor(name_kind: str) -> tuple[float, str | None]:
 
 @lru_cache(maxsize=1)
 def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable, read from pypinyin's character table."""
     out: set[str] = set()
-    for code in pinyin_dict:
-        out.update(lazy_pinyin(chr(code), style=Style.NORMAL, errors="ignore"))
-    return frozenset(s for s in out if s.isascii() and s.isalpha())
+    for readings in pinyin_dict.values():
+        for r in readings.split(","):
+            plain = "".join(c for c in unicodedata.normalize("NFKD", r) if not unicodedata.combining(c))
+            plain = plain.replace("ü", "v")
+            if plain.isascii() and plain.isalpha():
+                out.add(plain)
+    return frozenset(out)
 
 
 def is_bare_common_chinese_name(name: str) -> bool:

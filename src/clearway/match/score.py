@@ -154,7 +154,11 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore
         # its weight says.
         c_weighted = wc_match / wc_total
         c_count = sum(1 for x in c_used if x) / nc
-        score = (wq_match / wq_total) * min(c_weighted, COUNT_BLEND * c_count + (1 - COUNT_BLEND) * c_weighted)
+        q_weighted = wq_match / wq_total
+        if q.groups is None:  # written words: the same blend (glossary readings have their own rule)
+            q_count = sum(1 for x in q_used if x) / nq
+            q_weighted = min(q_weighted, COUNT_BLEND * q_count + (1 - COUNT_BLEND) * q_weighted)
+        score = q_weighted * min(c_weighted, COUNT_BLEND * c_count + (1 - COUNT_BLEND) * c_weighted)
     # 3. Spacing errors on both sides ("Inspu rGroup"): compare the words run together.
     if score < 0.9 and q.script != HAN and nq + nc > 2:
         qc, cc = q.compact, c.compact
