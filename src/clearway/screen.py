@@ -10,6 +10,7 @@ The one entry point for every consumer (CLI, API, batch, cases). Load once, scre
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -54,6 +55,8 @@ class Query:
         cleaned = " ".join(strip_controls(self.name).split())
         if not cleaned:
             raise QueryError("name is empty")
+        if any("\ud800" <= ch <= "\udfff" for ch in cleaned):
+            raise QueryError("name is not valid UTF-8")
         if len(cleaned) > MAX_NAME_LENGTH:
             raise QueryError(f"name is too long ({len(cleaned):,} characters; the limit is {MAX_NAME_LENGTH:,})")
         schema = self.schema
@@ -154,8 +157,16 @@ class Screener:
         self.entities = entities
         self.versions = versions or []
         self.today = today
-        self.index = NameIndex(entities)
-        self._group_of, self._groups = self._party_groups()
+        # Building the index allocates a few hundred thousand small objects and no cycles;
+        # the cyclic garbage collector would only rescan them again and again.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.index = NameIndex(entities)
+            self._group_of, self._groups = self._party_groups()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self._by_id = {e.id: i for i, e in enumerate(entities)}
 
     @classmethod
@@ -274,7 +285,9 @@ class Screener:
                 else:
                     score *= dfac
                 s.adjustments.append(dreason)
-            if common and ent.schema in (PERSON, "Unknown") and not corroborated:
+            # Only a person can be "just a common name"; organisations with two-character names
+            # (商汤, 大疆) are not people.
+            if common and (ent.schema == PERSON or query.schema == PERSON) and not corroborated:
                 cap = DEFAULT_THRESHOLD - 0.05
                 if score > cap:
                     score = cap

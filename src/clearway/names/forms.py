@@ -215,7 +215,8 @@ def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     return tuple(out)
 
 
-def whole_name_forms(value: str, person: bool = False) -> list[Form]:
+@lru_cache(maxsize=131072)
+def whole_name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     """The name as written and without its parentheses, never a part of it: the forms that say
     two records name the same party (used to group one party's records across lists)."""
     value = value.strip().rstrip("*").strip()
@@ -223,7 +224,7 @@ def whole_name_forms(value: str, person: bool = False) -> list[Form]:
     main = strip_parentheses(value)
     if main != value:
         out.extend(_forms_of_text(main, MAIN_PART, person))
-    return out
+    return tuple(out)
 
 
 def strip_parentheses(value: str) -> str:

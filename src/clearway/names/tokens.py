@@ -26,6 +26,7 @@ from .glossary import (
 from .numbers import latin_number
 
 _SPLIT_DIGITS_RE = re.compile(r"[0-9]+(?:st|nd|rd|th)?|[^0-9]+")
+_HAS_DIGIT_RE = re.compile(r"[0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +107,17 @@ _MULTIWORD_ROMANISATIONS = {k: v for k, v in ROMANISATIONS.items() if " " in k}
 def latin_tokens(folded: str) -> Tokens:
     """Tokens of a folded Latin-script name (see :func:`clearway.names.text.fold`)."""
     raw: list[str] = []
-    for part in folded.split():
-        # "cetc38" → "cetc", "38"; "38th" stays whole so the ordinal is read.
-        pieces = _SPLIT_DIGITS_RE.findall(part) if any(c.isdigit() for c in part) else [part]
-        raw.extend(p for p in pieces if p)
+    if _HAS_DIGIT_RE.search(folded):
+        for part in folded.split():
+            # "cetc38" → "cetc", "38"; "38th" stays whole so the ordinal is read.
+            raw.extend(p for p in _SPLIT_DIGITS_RE.findall(part) if p)
+    else:
+        raw = folded.split()
     text = " ".join(raw)
-    for k, v in _MULTIWORD_ROMANISATIONS.items():
-        if k in text:
+    if any(k in text for k in _MULTIWORD_ROMANISATIONS):
+        for k, v in _MULTIWORD_ROMANISATIONS.items():
             text = re.sub(rf"\b{k}\b", v, text)
-    raw = text.split()
+        raw = text.split()
 
     words: list[str] = []
     soft: list[bool] = []
