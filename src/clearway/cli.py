@@ -66,6 +66,25 @@ def _screener(snapshot: Optional[Path]):
 
 
 SnapshotOpt = Annotated[Optional[Path], typer.Option("--snapshot", help="Screen against this snapshot file instead of the bundled one.", show_default=False)]
+DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (sqlite:///file.db or postgresql+psycopg://user@host/db). Default: CLEARWAY_DB, else clearway.db in the data directory (CLEARWAY_HOME).", show_default=False)]
+
+
+def _store(db: Optional[str]):
+    from .store import StoreError, open_store
+
+    try:
+        return open_store(db)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except Exception:  # no user name in some containers
+        return "cli"
 
 
 def _run(fn):
@@ -76,6 +95,17 @@ def _run(fn):
         return fn()
     except (CliError, QueryError, UnknownListError) as exc:
         _fail(str(exc))
+    except Exception as exc:  # storage failures and the like: one line, never a traceback
+        from .store import StoreError
+        from .store.store import UnknownKeyError
+
+        if isinstance(exc, (StoreError, UnknownKeyError)):
+            _fail(str(exc))
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            _fail(f"database error: {str(exc).splitlines()[0]}")
+        raise
     except BrokenPipeError:
         raise typer.Exit(0)
 
@@ -221,6 +251,7 @@ def screen_cmd(
     fmt: Annotated[Optional[str], typer.Option("--format", help="Input format: jsonl or csv (default: from the file extension).")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write JSONL results here instead of standard output.")] = None,
     snapshot: SnapshotOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Screen a name (or a file of names) against every loaded list.
 
@@ -236,16 +267,22 @@ def screen_cmd(
             raise CliError("give a NAME to screen or --input FILE (see clearway screen --help)")
         if input_file is not None and name is not None:
             raise CliError("give either a NAME or --input FILE, not both")
-        sc = _screener(snapshot)
+        from .service import screen_and_record
+
         if input_file is None:
-            result = sc.screen(Query(name, country=country, schema=schema, birth_date=birth_date),
-                               lists=codes, threshold=threshold, limit=limit)
+            query = Query(name, country=country, schema=schema, birth_date=birth_date).validate()
+            store = _store(db)
+            sc = _screener(snapshot)
+            result = screen_and_record(sc, store, [query], actor=_actor(), channel="cli", lists=codes,
+                                       threshold=threshold, limit=limit)[0]
             if as_json:
                 out.print(_json(result.to_dict()), highlight=False, markup=False, soft_wrap=True)
             else:
                 _print_matches(result)
             return
         rows = list(_read_queries(input_file, fmt))
+        store = _store(db)
+        sc = _screener(snapshot)
         sink = open(output, "wb") if output else sys.stdout.buffer
         bad = 0
         done = 0
@@ -261,9 +298,10 @@ def screen_cmd(
                         err.print(f"line {lineno}: skipped: {problem}", highlight=False, markup=False)
                         continue
                     try:
-                        res = sc.screen(Query(str(q.get("name") or ""), country=q.get("country"),
-                                              schema=q.get("schema"), birth_date=q.get("birth_date")),
-                                        lists=codes, threshold=threshold, limit=limit)
+                        one = Query(str(q.get("name") or ""), country=q.get("country"), schema=q.get("schema"),
+                                    birth_date=q.get("birth_date"), id=str(q["id"])).validate()
+                        res = screen_and_record(sc, store, [one], actor=_actor(), channel="cli-file",
+                                                lists=codes, threshold=threshold, limit=limit)[0]
                     except QueryError as exc:
                         bad += 1
                         err.print(f"line {lineno}: skipped: {exc}", highlight=False, markup=False)
@@ -351,6 +389,157 @@ def eval_cmd(
             for f in rep.failures:
                 got = "; ".join(f"{g['name']} [{','.join(g['lists'])}] {g['score']}" for g in f["got"]) or "nothing"
                 out.print(f"{f['id']} {f['problem']}: {f['query']!r} → {got}", highlight=False, markup=False)
+
+    _run(run)
+
+
+# -- service, keys, audit --------------------------------------------------------------------
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="Worker processes (each loads the lists once).")] = 1,
+    db: DbOpt = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs).
+
+    Every endpoint but /healthz and /readyz needs an API key (`clearway keys create`). Several
+    instances may share one PostgreSQL database behind a load balancer.
+    """
+
+    def run():
+        import os
+
+        import uvicorn
+
+        from .settings import db_url
+
+        url = db_url(db)
+        store = _store(url)  # fail now, with a clear message, rather than in every worker
+        store.close()
+        os.environ["CLEARWAY_DB"] = url
+        err.print(f"Clearway serving on http://{host}:{port} (docs at /docs), {workers} worker(s)", highlight=False)
+        uvicorn.run("clearway.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+                    access_log=False, proxy_headers=False)
+
+    _run(run)
+
+
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True, add_completion=False)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option("--role", "-r", help="viewer (lists, entities), analyst (+ screen), reviewer (+ adjudicate), admin (+ keys, updates).")],
+    name: Annotated[str, typer.Option("--name", "-n", help="Who or what the key is for.")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Create a key. The key is printed once, alone on the last line; only a salted hash is kept."""
+
+    def run():
+        store = _store(db)
+        rec, secret = store.create_key(role, name)
+        store.append("keys", _actor(), {"action": "create", "key_id": rec.id, "role": rec.role, "name": rec.name})
+        err.print(f"Created {rec.role} key {rec.id}{' (' + rec.name + ')' if rec.name else ''}. "
+                  "Store it now: it cannot be shown again.", highlight=False, markup=False)
+        print(secret)
+
+    _run(run)
+
+
+@keys_app.command("list")
+def keys_list(db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False) -> None:
+    """Every key: id, role, name, created, revoked."""
+
+    def run():
+        keys = _store(db).list_keys()
+        if as_json:
+            out.print(_json([{"id": k.id, "role": k.role, "name": k.name, "created_at": k.created_at,
+                              "revoked_at": k.revoked_at} for k in keys]), highlight=False, markup=False)
+            return
+        t = Table(title="API keys")
+        for col in ("id", "role", "name", "created", "revoked"):
+            t.add_column(col)
+        for k in keys:
+            t.add_row(k.id, k.role, k.name, k.created_at[:19], (k.revoked_at or "")[:19])
+        out.print(t)
+
+    _run(run)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id (from `clearway keys list`).")], db: DbOpt = None) -> None:
+    """Revoke a key: requests with it are refused from then on (within seconds on running servers)."""
+
+    def run():
+        store = _store(db)
+        rec = store.revoke_key(key_id)
+        store.append("keys", _actor(), {"action": "revoke", "key_id": rec.id})
+        out.print(f"revoked {rec.id} at {rec.revoked_at}", highlight=False)
+
+    _run(run)
+
+
+audit_app = typer.Typer(help="Verify and export the audit trail.", no_args_is_help=True, add_completion=False)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False) -> None:
+    """Recompute the hash chain; any edited, deleted or cut-off record is reported (exit 1)."""
+
+    def run():
+        rep = _store(db).verify()
+        if as_json:
+            out.print(_json({"records": rep.records, "ok": rep.ok, "problems": rep.problems}), highlight=False, markup=False)
+        elif rep.ok:
+            out.print(f"audit trail intact: {rep.records:,} records, chain verified", highlight=False)
+        else:
+            out.print(f"[bold red]audit trail broken[/] ({rep.records:,} records):", highlight=False)
+            for p in rep.problems[:50]:
+                out.print(f"  {p}", highlight=False, markup=False)
+        if not rep.ok:
+            raise typer.Exit(1)
+
+    _run(run)
+
+
+@audit_app.command("export")
+def audit_export(
+    since: Annotated[Optional[str], typer.Option("--since", help="Only records at or after this ISO date/time (2026-11-01 or 2026-11-01T12:00).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Export audit records (with their hashes) as JSONL or CSV."""
+
+    def run():
+        from datetime import datetime
+
+        if fmt not in ("jsonl", "csv"):
+            raise CliError(f"unknown format {fmt!r} (use jsonl or csv)")
+        if since:
+            try:
+                datetime.fromisoformat(since)
+            except ValueError:
+                raise CliError(f"--since must be an ISO date or date-time, got {since!r}") from None
+        store = _store(db)
+        sink = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            if fmt == "jsonl":
+                for rec in store.records(since):
+                    sink.write(orjson.dumps(rec.to_dict()).decode() + "\n")
+            else:
+                w = csv.writer(sink)
+                w.writerow(["seq", "at", "actor", "kind", "payload", "prev_hash", "hash"])
+                for rec in store.records(since):
+                    w.writerow([rec.seq, rec.at, rec.actor, rec.kind, orjson.dumps(rec.payload).decode(),
+                                rec.prev_hash, rec.hash])
+        finally:
+            if output:
+                sink.close()
 
     _run(run)
 

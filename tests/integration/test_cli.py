@@ -1,18 +1,117 @@
 """The ``clearway`` command line, run in real subprocesses.
 
-Each run that screens loads the list snapshot (~2.5 s), so related runs are grouped in one test
-and started side by side with ``run_cli.many``.
+Every run that screens loads the list snapshot (~2.5 s), so all the runs of this module are
+started once, side by side, by the module-scoped ``runs`` fixture; each test then checks the
+results of the runs it is about.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 import clearway
 
+DEV_EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
 HUAWEI = "Huawei Technologies Co., Ltd."
+
+BAD_QUERIES = {
+    "empty": (["screen", ""], "name is empty"),
+    "blank": (["screen", "   "], "name is empty"),
+    "huge": (["screen", "x" * 100_000], "too long"),
+    "controls": (["screen", "\x01\x02\x03\x7f"], "name is empty"),
+    "schema": (["screen", "Huawei", "--schema", "Robot"], "Robot"),
+    "country": (["screen", "Huawei", "--country", "USA"], "USA"),
+}
+
+
+def _jsonl_input(path: Path) -> Path:
+    lines = [
+        b'{"id": "a", "query": {"name": "Huawei Technologies Co., Ltd."}}',  # 1 good
+        b'{not json',  # 2 invalid JSON
+        b'{"id": "b", "query": {"name": ""}}',  # 3 empty name
+        b'{"id": "c", "query": {"name": "bad \xff\xfe bytes"}}',  # 4 invalid UTF-8
+        b'[1, 2, 3]',  # 5 not an object
+        '{"id": "d", "name": "北京理工大学", "country": "CN"}'.encode(),  # 6 good (flat row)
+        b'',  # 7 blank: ignored
+        b'{"id": "e", "query": {"name": "Wuhan University", "country": "CN"}}',  # 8 good, no match
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def _csv_input(path: Path) -> Path:
+    rows = [
+        b"id,name,country,schema",  # 1 header
+        b'1,"Huawei Technologies Co., Ltd.",CN,Organization',  # 2 good
+        b"2,,CN,",  # 3 empty name
+        b"3,Eric Chen,,Person",  # 4 good
+        b'4,"bad \xff name",CN,',  # 5 invalid UTF-8
+        b"5,Huawei,USA,",  # 6 bad country
+        b"6,Intel Corporation,US,Organization",  # 7 good, no match
+    ]
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(run_cli, tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    _jsonl_input(d / "queries.jsonl")
+    _csv_input(d / "queries.csv")
+    (d / "two.jsonl").write_text('{"id": "x", "query": {"name": "Eric Chen", "schema": "Person"}}\n'
+                                 '{"id": "y", "query": {"name": "Cornell University"}}\n', "utf-8")
+    (d / "allbad.jsonl").write_text('{"query": {"name": ""}}\nnot json\n', "utf-8")
+    (d / "noname.csv").write_text("id,title\n1,Huawei\n", "utf-8")
+    (d / "bad.jsonl").write_text('{"query": {"name": "Huawei"}, "expect": ["huawei"]}\n{"query":\n', "utf-8")
+    (d / "noquery.jsonl").write_text(
+        '{"query": {"name": "Huawei"}, "expect": ["huawei"]}\n\n{"expect": ["x"]}\n', "utf-8")
+    (d / "empty.jsonl").write_text("\n", "utf-8")
+
+    todo: dict[str, dict] = {
+        # screen
+        "json": {"args": ["screen", HUAWEI, "--json"]},
+        "json_el": {"args": ["screen", HUAWEI, "--json", "--lists", "EL"]},
+        "table": {"args": ["screen", "哈爾濱工業大學"]},
+        "table_none": {"args": ["screen", "Cornell University"]},
+        "controls_and_text": {"args": ["screen", "Huawei\x01 Technologies\x07 Co., Ltd.", "--json"]},
+        "lists_xx": {"args": ["screen", HUAWEI, "--lists", "XX"]},
+        "no_name": {"args": ["screen"]},
+        **{f"bad_{k}": {"args": a} for k, (a, _) in BAD_QUERIES.items()},
+        # batch input
+        "in_jsonl": {"args": ["screen", "--input", "queries.jsonl", "-o", "out.jsonl"], "cwd": d},
+        "in_csv": {"args": ["screen", "--input", "queries.csv", "-o", "out-csv.jsonl"], "cwd": d},
+        "in_stdout": {"args": ["screen", "-i", "two.jsonl", "--json"], "cwd": d},
+        "in_allbad": {"args": ["screen", "--input", "allbad.jsonl"], "cwd": d},
+        "in_missing": {"args": ["screen", "--input", "missing.jsonl"], "cwd": d},
+        "in_noname": {"args": ["screen", "--input", "noname.csv"], "cwd": d},
+        "in_both": {"args": ["screen", "Huawei", "--input", "noname.csv"], "cwd": d},
+        # lists: as run (the default 80-column width when not a terminal), and wide
+        "lists": {"args": ["lists", "--json"]},
+        "lists_wide": {"args": ["lists", "--json"], "env": {"COLUMNS": "100000"}},
+        # compare
+        "compare_json": {"args": ["compare", "Beijing Nuodian Keji Youxian Gongsi", "北京诺电科技有限公司", "--json"]},
+        "compare_text": {"args": ["compare", "Beijing Nuodian Keji Youxian Gongsi", "北京诺电科技有限公司"]},
+        "compare_empty": {"args": ["compare", "", "Huawei"]},
+        "compare_schema": {"args": ["compare", "a", "b", "--schema", "Robot"]},
+        # eval
+        "eval_missing": {"args": ["eval", "missing.jsonl"], "cwd": d},
+        "eval_bad": {"args": ["eval", "bad.jsonl"], "cwd": d},
+        "eval_noquery": {"args": ["eval", "noquery.jsonl"], "cwd": d},
+        "eval_empty": {"args": ["eval", "empty.jsonl"], "cwd": d},
+        # help
+        "help": {"args": ["--help"]},
+        "screen_help": {"args": ["screen", "--help"]},
+        "version": {"args": ["version"]},
+        "bare": {"args": []},
+    }
+    if DEV_EVAL.exists():
+        todo["eval_dev"] = {"args": ["eval", DEV_EVAL, "--json"]}
+    results = run_cli.batch(todo)
+    results["dir"] = d
+    return results
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -26,9 +125,9 @@ def assert_user_error(result, *needles: str) -> None:
     assert "Traceback" not in err and "Traceback" not in out
     lines = error_lines(err)
     assert lines and lines[0].startswith("error:"), err
-    flat = " ".join(line.strip() for line in lines)
+    flat = err.replace("\n", "")  # the message may be wrapped (see test_long_error_message_is_one_line)
     for n in needles:
-        assert n in flat or n in err.replace("\n", ""), (n, err)
+        assert n in flat, (n, err)
 
 
 def assert_one_line(result) -> None:
@@ -38,10 +137,8 @@ def assert_one_line(result) -> None:
 # -- screen -----------------------------------------------------------------------------------------
 
 
-def test_screen_json_and_lists_filter(run_cli) -> None:
-    full, el = run_cli.many(["screen", HUAWEI, "--json"], ["screen", HUAWEI, "--json", "--lists", "EL"])
-
-    rc, out, err = full
+def test_screen_json(runs) -> None:
+    rc, out, err = runs["json"]
     assert rc == 0, err
     assert "Traceback" not in err
     data = json.loads(out)
@@ -62,180 +159,134 @@ def test_screen_json_and_lists_filter(run_cli) -> None:
     scores = [x["score"] for x in data["matches"]]
     assert all(0.0 <= s <= 1.0 for s in scores) and scores == sorted(scores, reverse=True)
 
-    rc, out, err = el
+
+def test_screen_lists_filter(runs) -> None:
+    rc, out, err = runs["json_el"]
     assert rc == 0, err
     data = json.loads(out)
-    assert data["matches"]
+    assert data["matches"] and "huawei" in data["matches"][0]["name"].lower()
     for m in data["matches"]:
         assert m["lists"] and set(m["lists"]) <= {"EL"}
         assert {lv["list"] for lv in m["listings"]} == {"EL"}
 
 
-def test_screen_table_output(run_cli) -> None:
-    ok, none = run_cli.many(["screen", "哈爾濱工業大學"], ["screen", "Cornell University"])
-    rc, out, err = ok
+def test_screen_table_output(runs) -> None:
+    rc, out, err = runs["table"]
     assert rc == 0, err
-    assert "Harbin Institute of Technology" in out.replace("\n", " ") or "Harbin" in out
-    rc, out, err = none
+    assert "Harbin" in out and "EL" in out
+    rc, out, err = runs["table_none"]
     assert rc == 0, err
     assert "No match" in out
 
 
-def test_unknown_list_code(run_cli) -> None:
-    result = run_cli("screen", HUAWEI, "--lists", "XX")
-    assert_user_error(result, "XX")
-    assert "unknown list code" in result[2]
+def test_unknown_list_code(runs) -> None:
+    result = runs["lists_xx"]
+    assert_user_error(result, "XX", "unknown list code")
 
 
 @pytest.mark.xfail(strict=True, reason=(
     "bug: cli._fail prints through a Rich Console that wraps at the terminal width (80 columns "
     "when not a terminal), so a long error message (the unknown-list message lists every known "
     "code) spans several lines although the CLI promises one line"))
-def test_long_error_message_is_one_line(run_cli) -> None:
-    result = run_cli("screen", HUAWEI, "--lists", "XX")
-    assert result[0] == 2
+def test_long_error_message_is_one_line(runs) -> None:
+    assert runs["lists_xx"][0] == 2
+    assert_one_line(runs["lists_xx"])
+
+
+@pytest.mark.parametrize("case", list(BAD_QUERIES))
+def test_bad_queries(runs, case) -> None:
+    result = runs[f"bad_{case}"]
+    assert_user_error(result, BAD_QUERIES[case][1])
     assert_one_line(result)
 
 
-def test_bad_queries(run_cli) -> None:
-    cases = [
-        (["screen", ""], "name is empty"),
-        (["screen", "   "], "name is empty"),
-        (["screen", "x" * 100_000], "too long"),
-        (["screen", "\x01\x02\x03\x7f"], "name is empty"),
-        (["screen", "Huawei", "--schema", "Robot"], "Robot"),
-        (["screen", "Huawei", "--country", "USA"], "USA"),
-    ]
-    results = run_cli.many(*[args for args, _ in cases], ["screen", "Huawei\x01 Technologies\x07 Co., Ltd.", "--json"])
-    for (args, needle), result in zip(cases, results):
-        assert_user_error(result, needle)
-        assert_one_line(result)
-    rc, out, err = results[-1]
+def test_control_characters_with_text_screen_fine(runs) -> None:
+    rc, out, err = runs["controls_and_text"]
     assert rc == 0, err
     data = json.loads(out)
     assert data["matches"] and "huawei" in data["matches"][0]["name"].lower()
 
 
-def test_screen_needs_a_name(run_cli) -> None:
-    result = run_cli("screen")
-    assert_user_error(result, "NAME")
-    assert_one_line(result)
+def test_screen_needs_a_name(runs) -> None:
+    assert_user_error(runs["no_name"], "NAME")
+    assert_one_line(runs["no_name"])
 
 
 # -- batch input ---------------------------------------------------------------------------------------
 
 
-def _jsonl_input(tmp_path):
-    lines = [
-        b'{"id": "a", "query": {"name": "Huawei Technologies Co., Ltd."}}',
-        b'{not json',
-        b'{"id": "b", "query": {"name": ""}}',
-        b'{"id": "c", "query": {"name": "bad \xff\xfe bytes"}}',
-        b'[1, 2, 3]',
-        b'{"id": "d", "name": "\xe5\x8c\x97\xe4\xba\xac\xe7\x90\x86\xe5\xb7\xa5\xe5\xa4\xa7\xe5\xad\xa6", "country": "CN"}',
-        b'',
-        b'{"id": "e", "query": {"name": "Wuhan University", "country": "CN"}}',
-    ]
-    path = tmp_path / "queries.jsonl"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    return path
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-def _csv_input(tmp_path):
-    rows = [
-        b"id,name,country,schema",
-        b"1,\"Huawei Technologies Co., Ltd.\",CN,Organization",
-        b"2,,CN,",
-        b"3,Eric Chen,,Person",
-        b"4,\"bad \xff name\",CN,",
-        b"5,Huawei,USA,",
-        b"6,Intel Corporation,US,Organization",
-    ]
-    path = tmp_path / "queries.csv"
-    path.write_bytes(b"\n".join(rows) + b"\n")
-    return path
-
-
-def test_screen_input_files(run_cli, tmp_path) -> None:
-    jl, cs = _jsonl_input(tmp_path), _csv_input(tmp_path)
-    out_jl, out_cs = tmp_path / "out.jsonl", tmp_path / "out-csv.jsonl"
-    r_jl, r_cs = run_cli.many(["screen", "--input", jl, "-o", out_jl], ["screen", "--input", cs, "-o", out_cs])
-
-    rc, out, err = r_jl
+def test_screen_input_jsonl(runs) -> None:
+    rc, out, err = runs["in_jsonl"]
     assert rc == 0, err
     assert "Traceback" not in err
-    rows = [json.loads(line) for line in out_jl.read_text("utf-8").splitlines()]
+    rows = _rows(runs["dir"] / "out.jsonl")
     assert [r["id"] for r in rows] == ["a", "d", "e"]
     for r in rows:
         assert set(r) >= {"id", "query", "matches"}
         assert all(0.0 <= m["score"] <= 1.0 for m in r["matches"])
     by_id = {r["id"]: r for r in rows}
     assert "huawei" in by_id["a"]["matches"][0]["name"].lower()
-    assert by_id["d"]["query"]["country"] == "CN"
+    assert by_id["d"]["query"] == {"name": "北京理工大学", "country": "CN"}
     assert by_id["d"]["matches"][0]["name"] == "Beijing Institute of Technology"
     assert by_id["e"]["matches"] == []
-    for lineno in (2, 3, 4, 5):
-        assert f"line {lineno}:" in err, err
+    for lineno, why in ((2, "not valid JSON"), (3, "empty"), (4, "UTF-8"), (5, "not a JSON object")):
+        line = next((x for x in err.splitlines() if x.startswith(f"line {lineno}:")), None)
+        assert line is not None and why in line, err
     for lineno in (1, 6, 7, 8):
         assert f"line {lineno}:" not in err, err
-    assert "not valid JSON" in err and "UTF-8" in err and "empty" in err and "not a JSON object" in err
 
-    rc, out, err = r_cs
+
+def test_screen_input_csv(runs) -> None:
+    rc, out, err = runs["in_csv"]
     assert rc == 0, err
     assert "Traceback" not in err
-    rows = [json.loads(line) for line in out_cs.read_text("utf-8").splitlines()]
+    rows = _rows(runs["dir"] / "out-csv.jsonl")
     assert [r["id"] for r in rows] == ["1", "3", "6"]
     by_id = {r["id"]: r for r in rows}
     assert "huawei" in by_id["1"]["matches"][0]["name"].lower()
     assert by_id["1"]["query"]["schema"] == "Organization"
     assert by_id["3"]["matches"][0]["name"] == "CHEN, Eric"
     assert by_id["6"]["matches"] == []
-    # header is line 1: the empty name is line 3, the bad bytes line 5, the bad country line 6
-    for lineno in (3, 5, 6):
-        assert f"line {lineno}:" in err, err
+    # the header is line 1: the empty name is line 3, the bad bytes line 5, the bad country line 6
+    for lineno, why in ((3, "empty"), (5, "UTF-8"), (6, "country")):
+        line = next((x for x in err.splitlines() if x.startswith(f"line {lineno}:")), None)
+        assert line is not None and why in line, err
     for lineno in (2, 4, 7):
         assert f"line {lineno}:" not in err, err
 
 
-def test_screen_input_to_stdout(run_cli, tmp_path) -> None:
-    path = tmp_path / "two.jsonl"
-    path.write_text('{"id": "x", "query": {"name": "Eric Chen", "schema": "Person"}}\n'
-                    '{"id": "y", "query": {"name": "Cornell University"}}\n', "utf-8")
-    rc, out, err = run_cli("screen", "-i", path, "--json")
+def test_screen_input_to_stdout(runs) -> None:
+    rc, out, err = runs["in_stdout"]
     assert rc == 0, err
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert [r["id"] for r in rows] == ["x", "y"]
     assert rows[0]["matches"][0]["name"] == "CHEN, Eric"
+    assert rows[1]["matches"] == []
 
 
-def test_screen_input_errors(run_cli, tmp_path) -> None:
-    (tmp_path / "noname.csv").write_text("id,title\n1,Huawei\n", "utf-8")
-    missing, noname, both = run_cli.many(
-        ["screen", "--input", "missing.jsonl"],
-        ["screen", "--input", "noname.csv"],
-        ["screen", "Huawei", "--input", "noname.csv"],
-        cwd=tmp_path,
-    )
-    assert_user_error(missing, "missing.jsonl", "not found")
-    assert_one_line(missing)
-    assert_user_error(noname, "noname.csv", "name")
-    assert_user_error(both, "either")
-
-
-def test_screen_input_all_bad_rows_exit_2(run_cli, tmp_path) -> None:
-    path = tmp_path / "bad.jsonl"
-    path.write_text('{"query": {"name": ""}}\nnot json\n', "utf-8")
-    rc, out, err = run_cli("screen", "--input", path)
+def test_screen_input_all_rows_bad(runs) -> None:
+    rc, out, err = runs["in_allbad"]
     assert rc == 2
     assert "line 1:" in err and "line 2:" in err
     assert "Traceback" not in err
 
 
-# -- lists, compare, eval, help --------------------------------------------------------------------------
+def test_screen_input_errors(runs) -> None:
+    assert_user_error(runs["in_missing"], "missing.jsonl", "not found")
+    assert_one_line(runs["in_missing"])
+    assert_user_error(runs["in_noname"], "noname.csv", "'name' column")
+    assert_user_error(runs["in_both"], "either")
 
 
-def test_lists_json(run_cli, screener) -> None:
-    rc, out, err = run_cli("lists", "--json")
+# -- lists ------------------------------------------------------------------------------------------------
+
+
+def test_lists_json(runs, screener) -> None:
+    rc, out, err = runs["lists_wide"]
     assert rc == 0, err
     rows = json.loads(out)
     by_code = {r["code"]: r for r in rows}
@@ -251,27 +302,39 @@ def test_lists_json(run_cli, screener) -> None:
         assert code in by_code, code
 
 
-def test_compare_json(run_cli) -> None:
-    (rc, out, err), (rc2, out2, err2) = run_cli.many(
-        ["compare", "Beijing Nuodian Keji Youxian Gongsi", "北京诺电科技有限公司", "--json"],
-        ["compare", "Beijing Nuodian Keji Youxian Gongsi", "北京诺电科技有限公司"],
-    )
+@pytest.mark.xfail(strict=True, reason=(
+    "bug: lists_cmd prints its JSON with out.print(...) without soft_wrap=True (screen, compare "
+    "and eval pass it), so Rich wraps long strings at 80 columns when stdout is not a terminal and "
+    "`clearway lists --json | jq` gets a newline inside a string: invalid JSON"))
+def test_lists_json_is_valid_json_at_default_width(runs) -> None:
+    rc, out, err = runs["lists"]
+    assert rc == 0, err
+    json.loads(out)
+
+
+# -- compare, eval, help ---------------------------------------------------------------------------------
+
+
+def test_compare(runs) -> None:
+    rc, out, err = runs["compare_json"]
     assert rc == 0, err
     r = json.loads(out)
     assert 0.7 <= r["score"] <= 1.0 and r["match"] is True
     assert r["explanation"] and r["explanation_zh"]
-    assert rc2 == 0, err2
-    assert "match" in out2
+    rc, out, err = runs["compare_text"]
+    assert rc == 0, err
+    assert "match" in out
 
 
-def test_compare_errors(run_cli) -> None:
-    empty, schema = run_cli.many(["compare", "", "Huawei"], ["compare", "a", "b", "--schema", "Robot"])
-    assert_user_error(empty, "empty")
-    assert_user_error(schema, "Robot")
+def test_compare_errors(runs) -> None:
+    assert_user_error(runs["compare_empty"], "empty")
+    assert_user_error(runs["compare_schema"], "Robot")
 
 
-def test_eval_dev(run_cli, dev_eval_path) -> None:
-    rc, out, err = run_cli("eval", dev_eval_path, "--json")
+def test_eval_dev(runs) -> None:
+    if "eval_dev" not in runs:
+        pytest.skip(f"evaluation set not found: {DEV_EVAL}")
+    rc, out, err = runs["eval_dev"]
     assert rc == 0, err
     data = json.loads(out)
     o = data["overall"]
@@ -284,35 +347,25 @@ def test_eval_dev(run_cli, dev_eval_path) -> None:
         assert set(fig) >= {"queries", "recall", "hit_at_1", "false_alert_rate"}
 
 
-def test_eval_errors(run_cli, tmp_path) -> None:
-    (tmp_path / "bad.jsonl").write_text(
-        '{"query": {"name": "Huawei"}, "expect": ["huawei"]}\n{"query":\n', "utf-8")
-    (tmp_path / "noquery.jsonl").write_text(
-        '{"query": {"name": "Huawei"}, "expect": ["huawei"]}\n\n{"expect": ["x"]}\n', "utf-8")
-    (tmp_path / "empty.jsonl").write_text("\n", "utf-8")
-    missing, bad, noquery, empty = run_cli.many(
-        ["eval", "missing.jsonl"], ["eval", "bad.jsonl"], ["eval", "noquery.jsonl"], ["eval", "empty.jsonl"],
-        cwd=tmp_path,
-    )
-    assert_user_error(missing, "missing.jsonl")
-    assert_one_line(missing)
-    assert_user_error(bad, "bad.jsonl", "line 2")
-    assert_user_error(noquery, "noquery.jsonl", "line 3")
-    assert_user_error(empty, "no evaluation cases")
+def test_eval_errors(runs) -> None:
+    assert_user_error(runs["eval_missing"], "missing.jsonl", "not found")
+    assert_one_line(runs["eval_missing"])
+    assert_user_error(runs["eval_bad"], "bad.jsonl", "line 2")
+    assert_user_error(runs["eval_noquery"], "noquery.jsonl", "line 3")
+    assert_user_error(runs["eval_empty"], "no evaluation cases")
 
 
-def test_help_and_version(run_cli) -> None:
-    top, screen, version, bare = run_cli.many(["--help"], ["screen", "--help"], ["version"], [])
-    rc, out, err = top
+def test_help_and_version(runs) -> None:
+    rc, out, err = runs["help"]
     assert rc == 0, err
     assert "Examples" in out
     for cmd in ("screen", "lists", "compare", "eval", "version"):
         assert cmd in out
-    rc, out, err = screen
+    rc, out, err = runs["screen_help"]
     assert rc == 0, err
     for opt in ("--json", "--lists", "--input", "--country", "--schema", "--threshold", "--output"):
         assert opt in out, opt
-    rc, out, err = version
+    rc, out, err = runs["version"]
     assert rc == 0 and clearway.__version__ in out
-    rc, out, err = bare  # no arguments: the help, not a traceback
+    rc, out, err = runs["bare"]  # no arguments: the help, not a traceback
     assert "Usage" in out + err and "Traceback" not in err

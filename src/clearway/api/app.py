@@ -1,0 +1,158 @@
+"""The app factory: ``create_app()`` wires settings, the Screener, the store, routers and errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__, settings
+from ..inventory import list_inventory
+from ..screen import Screener
+from ..service import record_refusal
+from ..store import Store, open_store
+from .deps import KeyCache, RateLimiter
+from .errors import ApiError
+from .observability import Metrics, log, log_request, setup_logging
+from .routers import ops, reconcile, v1, yente
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413 before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(send)
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise _TooBig()
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooBig:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = (b'{"error":{"status":413,"detail":"request body over the limit of %d bytes"}}' % self.limit)
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def create_app(*, screener: Screener | None = None, store: Store | None = None, db_url: str | None = None) -> FastAPI:
+    """The Clearway service. Lists and database are opened at start-up unless passed in."""
+    setup_logging(settings.get("log_level"))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.screener = screener or await run_in_threadpool(Screener.load)
+        app.state.store = store or await run_in_threadpool(open_store, db_url)
+        for row in list_inventory(
+                app.state.screener.entities, app.state.screener.versions):
+            app.state.metrics.list_entities.labels(row["code"]).set(row["entities"])
+        for v in app.state.screener.versions:
+            app.state.metrics.list_version.labels(v.source, v.published, v.content_hash[:12]).set(1)
+        log.info("ready", extra={"fields": {"event": "ready", "entities": len(app.state.screener.entities),
+                                            "database": app.state.store.backend}})
+        yield
+        if store is None:
+            app.state.store.close()
+
+    app = FastAPI(
+        title="Clearway",
+        version=__version__,
+        description=("Restricted-party screening for China–US science and technology cooperation: "
+                     "US and Chinese lists, names in English, Chinese or pinyin, every match explained. "
+                     "Send an API key as `Authorization: Bearer <key>` or `X-API-Key`."),
+        lifespan=lifespan,
+    )
+    app.state.metrics = Metrics()
+    app.state.keys = KeyCache()
+    app.state.limiter = RateLimiter(settings.get_int("rate_limit"))
+
+    def refuse(request: Request, status: int, detail: str) -> None:
+        # A refused request leaves only the refusal in the trail; 429s are not recorded (a
+        # flood of them would drown the trail) and neither are unknown routes.
+        st = getattr(request.app.state, "store", None)
+        if status in (429, 404) or st is None:
+            return
+        try:
+            record_refusal(st, actor=getattr(request.state, "key_id", None) or "anonymous",
+                           channel=f"{request.method} {request.url.path}", reason=detail, status=status)
+        except Exception:  # the refusal stands even if it cannot be recorded
+            log.exception("cannot record a refusal")
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        await run_in_threadpool(refuse, request, exc.status, exc.detail)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+        field = _field(tuple(first.get("loc", ())))
+        detail = f"{field}: {first.get('msg', 'invalid')}"
+        await run_in_threadpool(refuse, request, 422, detail)
+        return JSONResponse({"error": {"status": 422, "detail": detail, "field": field,
+                                       "errors": [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg")}
+                                                  for e in errors[:20]]}}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return JSONResponse({"error": {"status": exc.status_code, "detail": str(exc.detail)}},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error", extra={"fields": {"path": request.url.path}})
+        return JSONResponse({"error": {"status": 500, "detail": "internal error; it has been logged"}}, status_code=500)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        m = request.app.state.metrics
+        m.requests.labels(request.method, path, str(response.status_code)).inc()
+        m.latency.labels(path).observe(time.perf_counter() - started)
+        log_request(request.method, request.url.path, response.status_code, started, getattr(request.state, "key_id", None))
+        return response
+
+    app.add_middleware(BodyLimit, limit=settings.get_int("max_body"))
+    for r in (ops.router, v1.router, yente.router, reconcile.router):
+        app.include_router(r)
+    logging.getLogger("uvicorn.access").disabled = True
+    return app

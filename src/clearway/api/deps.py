@@ -1,0 +1,110 @@
+"""Dependencies declared once: the screener, the store, the caller's key and role, rate limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ..screen import Screener
+from ..store import Store
+from ..store.store import ApiKey
+from .errors import Forbidden, RateLimited, Unauthorized
+
+# Verified keys are remembered this long, so a request does not cost a database read; a
+# revocation therefore takes effect within this many seconds.
+KEY_CACHE_SECONDS = 5.0
+
+
+def get_screener(request: Request) -> Screener:
+    return request.app.state.screener
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+ScreenerDep = Annotated[Screener, Depends(get_screener)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+class KeyCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[float, ApiKey | None]] = {}
+
+    def check(self, store: Store, presented: str) -> ApiKey | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(presented)
+            if hit and now - hit[0] < KEY_CACHE_SECONDS:
+                return hit[1]
+        key = store.check_key(presented)
+        with self._lock:
+            if len(self._items) > 10000:
+                self._items.clear()
+            self._items[presented] = (now, key)
+        return key
+
+
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` requests a minute, bursts up to that many."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.capacity = float(max(1, per_minute))
+        self.rate = self.capacity / 60.0
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key_id: str) -> float:
+        """0 when allowed, else the seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key_id, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[key_id] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key_id] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+
+def presented_key(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    key = request.headers.get("x-api-key")
+    if key:
+        return key.strip()
+    # OpenRefine cannot send headers to a reconciliation service: the key may ride in the URL there.
+    if request.url.path.startswith("/reconcile"):
+        return request.query_params.get("api_key") or None
+    return None
+
+
+def require(role: str):
+    """A dependency that admits keys whose role is ``role`` or higher."""
+
+    def dep(request: Request) -> ApiKey:
+        presented = presented_key(request)
+        if not presented:
+            raise Unauthorized()
+        key = request.app.state.keys.check(request.app.state.store, presented)
+        if key is None:
+            raise Unauthorized("the API key is unknown or revoked")
+        request.state.key_id = key.id
+        if not key.allows(role):
+            raise Forbidden(f"this endpoint needs the {role} role; the key has the {key.role} role")
+        wait = request.app.state.limiter.take(key.id)
+        if wait > 0:
+            raise RateLimited("rate limit exceeded for this key", headers={"Retry-After": str(max(1, round(wait)))})
+        return key
+
+    return dep
+
+
+Viewer = Annotated[ApiKey, Depends(require("viewer"))]
+Analyst = Annotated[ApiKey, Depends(require("analyst"))]
+Admin = Annotated[ApiKey, Depends(require("admin"))]

@@ -1,0 +1,64 @@
+"""Every setting in one table: name, environment variable, default, help.
+
+Commands and the service read settings only through :func:`get`; the README's settings section
+and a test check that each is documented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "CLEARWAY_HOME", "", "Data directory (database, downloaded lists). Default: the user's data directory."),
+    Setting("db", "CLEARWAY_DB", "", "Database URL: sqlite:///path or postgresql+psycopg://user@host/db. Default: clearway.db in the data directory."),
+    Setting("rate_limit", "CLEARWAY_RATE_LIMIT", "600", "Requests per minute allowed per API key (per server process)."),
+    Setting("max_batch", "CLEARWAY_MAX_BATCH", "1000", "Most queries in one POST /v1/screen or /match request."),
+    Setting("max_body", "CLEARWAY_MAX_BODY", "2000000", "Largest request body accepted, in bytes."),
+    Setting("log_level", "CLEARWAY_LOG_LEVEL", "INFO", "Log level of the service's JSON logs."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    s = _BY_NAME[name]
+    return os.environ.get(s.env, s.default)
+
+
+def get_int(name: str) -> int:
+    value = get(name)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{_BY_NAME[name].env} must be a whole number, got {value!r}") from None
+
+
+def home() -> Path:
+    """The data directory, created on first use."""
+    value = get("home")
+    if value:
+        path = Path(value).expanduser()
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir("clearway", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_url(explicit: str | None = None) -> str:
+    """The database URL: the explicit one, CLEARWAY_DB, or SQLite in the data directory."""
+    url = explicit or get("db")
+    if url:
+        return url
+    return f"sqlite:///{home() / 'clearway.db'}"
