@@ -11,9 +11,15 @@ from pathlib import Path
 import pytest
 
 try:  # Hypothesis is a test extra; the tests that need it import it themselves.
-    from hypothesis import settings
+    import tempfile
 
-    # No example database on disk: the tests leave nothing behind in the work tree.
+    from hypothesis import settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    # No example database, and Hypothesis' caches in the temp dir: the tests leave nothing
+    # behind in the work tree.
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "clearway-tests-hypothesis")
     settings.register_profile("clearway", database=None)
     settings.load_profile("clearway")
 except ImportError:  # pragma: no cover
