@@ -41,7 +41,7 @@ app = typer.Typer(
 )
 
 out = Console(soft_wrap=False)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class CliError(Exception):
@@ -114,6 +114,12 @@ def _json(obj) -> str:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode()
 
 
+def _print_json(obj) -> None:
+    """JSON straight to standard output: never wrapped or styled, whatever the terminal."""
+    sys.stdout.write(_json(obj) + "\n")
+    sys.stdout.flush()
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print the Clearway version."""
@@ -133,7 +139,7 @@ def lists_cmd(
         sc = _screener(snapshot)
         rows = list_inventory(sc.entities, sc.versions)
         if as_json:
-            out.print(_json(rows), highlight=False, markup=False)
+            _print_json(rows)
             return
         t = Table(title="Loaded lists", show_lines=False)
         for col, ratio in (("code", 1), ("list", 4), ("authority", 4), ("entities", 1), ("current", 1),
@@ -276,7 +282,7 @@ def screen_cmd(
             result = screen_and_record(sc, store, [query], actor=_actor(), channel="cli", lists=codes,
                                        threshold=threshold, limit=limit)[0]
             if as_json:
-                out.print(_json(result.to_dict()), highlight=False, markup=False, soft_wrap=True)
+                _print_json(result.to_dict())
             else:
                 _print_matches(result)
             return
@@ -336,7 +342,7 @@ def compare_cmd(
         sch = Query("x", schema=schema).validate().schema if schema else None
         r = compare(name_a, name_b, schema=sch)
         if as_json:
-            out.print(_json(r), highlight=False, markup=False, soft_wrap=True)
+            _print_json(r)
             return
         verdict = "match" if r.get("match") else "no match"
         out.print(f"[bold]{r['score']:.2f}[/] ({verdict})", highlight=False)
@@ -371,7 +377,7 @@ def eval_cmd(
             d = {"overall": rep.overall, "by_tag": rep.by_tag}
             if verbose:
                 d["failures"] = rep.failures
-            out.print(_json(d), highlight=False, markup=False, soft_wrap=True)
+            _print_json(d)
             return
         t = Table(title=f"Matching quality on {gold.name}")
         for col in ("tag", "queries", "recall", "hit@1", "false alerts"):
@@ -456,8 +462,8 @@ def keys_list(db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json", 
     def run():
         keys = _store(db).list_keys()
         if as_json:
-            out.print(_json([{"id": k.id, "role": k.role, "name": k.name, "created_at": k.created_at,
-                              "revoked_at": k.revoked_at} for k in keys]), highlight=False, markup=False)
+            _print_json([{"id": k.id, "role": k.role, "name": k.name, "created_at": k.created_at,
+                          "revoked_at": k.revoked_at} for k in keys])
             return
         t = Table(title="API keys")
         for col in ("id", "role", "name", "created", "revoked"):
@@ -493,7 +499,7 @@ def audit_verify(db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json
     def run():
         rep = _store(db).verify()
         if as_json:
-            out.print(_json({"records": rep.records, "ok": rep.ok, "problems": rep.problems}), highlight=False, markup=False)
+            _print_json({"records": rep.records, "ok": rep.ok, "problems": rep.problems})
         elif rep.ok:
             out.print(f"audit trail intact: {rep.records:,} records, chain verified", highlight=False)
         else:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 
 from rapidfuzz import fuzz, process
 
-from .model import Entity
+from .model import WEAK, Entity
 from .names.forms import HAN, LATIN, Form, name_forms
 from .names.glossary import place_words
 from .names.han import pinyin
@@ -53,6 +54,7 @@ class NameIndex:
         self.idf: dict[str, float] = {
             t: math.log(1.0 + n / len(p)) * (PLACE_WEIGHT if t in places else 1.0) for t, p in self.postings.items()
         }
+        self.form_weight: list[float] = [sum(self.idf[t] for t in set(f.tokens)) or 1.0 for f in self.forms]
         self._unseen_idf = math.log(1.0 + n)
         by_len: dict[int, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -85,9 +87,15 @@ class NameIndex:
         found = process.extract(token, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=80)
         return [(w, s / 100.0) for w, s, _ in found]
 
-    def candidates(self, query_forms: list[Form], limit: int = 40) -> list[int]:
-        """Form ids most likely to match, best first (at most ``limit``)."""
+    def candidates(self, query_forms: list[Form], limit: int = 40,
+                   allowed: Callable[[int], bool] | None = None) -> list[int]:
+        """Form ids most likely to match, best first (at most ``limit``).
+
+        ``allowed`` (entity index → bool) restricts retrieval, so a filter such as "only the FCC
+        list" is applied before the best candidates are chosen, not after.
+        """
         acc: dict[int, float] = defaultdict(float)
+        raw: dict[int, float] = defaultdict(float)
         for qf in query_forms:
             # Each query form adds at most 1 (the share of its weight a name covers), so a long
             # English reading cannot crowd out an exact match on the Chinese characters.
@@ -95,7 +103,8 @@ class NameIndex:
             norm = sum(self.weight(t) for t in toks) or 1.0
             for tok in toks:
                 post = self.postings.get(tok)
-                w = self.weight(tok) / norm
+                wt = self.weight(tok)
+                w = wt / norm
                 if post is None:
                     if qf.script != LATIN:
                         continue
@@ -103,23 +112,32 @@ class NameIndex:
                         p2 = self.postings[other]
                         if len(p2) <= MAX_RETRIEVAL_DF:
                             w2 = w * sim
+                            r2 = self.weight(other) * sim
                             for fid in p2:
                                 acc[fid] += w2
+                                raw[fid] += r2
                     continue
                 if len(post) > MAX_RETRIEVAL_DF:
                     continue
                 for fid in post:
                     acc[fid] += w
+                    raw[fid] += wt
         if not acc:
             # Only very common words: fall back to them, so "China Telecom" style names still retrieve.
             for qf in query_forms:
                 for tok in set(qf.tokens):
                     for fid in self.postings.get(tok, ())[: MAX_RETRIEVAL_DF * 4]:
                         acc[fid] += self.weight(tok)
-        best = sorted(acc.items(), key=lambda kv: -kv[1])
+                        raw[fid] += self.weight(tok)
+        if allowed is not None:
+            acc = {fid: v for fid, v in acc.items() if allowed(self.form_entity[fid])}
+        # Rank by the share of the query a name covers, then by the share of the name the query
+        # covers: among names sharing the query's one word, the name that is just that word wins.
+        fw = self.form_weight
+        best = sorted(acc.items(), key=lambda kv: -(kv[1] * (0.5 + 0.5 * min(1.0, raw[kv[0]] / fw[kv[0]]))))
         # Keep the best form of each entity so one entity's many aliases do not crowd others out.
-        # Likewise, one name shared by many entities (a parent group's Chinese name attached to
-        # each of its institutes) is kept a few times only.
+        # Likewise, one weak name shared by many entities (a parent group's Chinese name attached
+        # to each of its institutes) is kept a few times only.
         out: list[int] = []
         seen_entities: dict[int, int] = {}
         seen_names: dict[tuple[str, ...], int] = {}
@@ -128,11 +146,12 @@ class NameIndex:
             k = seen_entities.get(ei, 0)
             if k >= 3:
                 continue
-            toks = self.forms[fid].tokens
-            j = seen_names.get(toks, 0)
-            if j >= 4:
-                continue
-            seen_names[toks] = j + 1
+            if self.entities[ei].names[self.form_name[fid]].kind == WEAK:
+                toks = self.forms[fid].tokens
+                j = seen_names.get(toks, 0)
+                if j >= 4:
+                    continue
+                seen_names[toks] = j + 1
             seen_entities[ei] = k + 1
             out.append(fid)
             if len(out) >= limit:

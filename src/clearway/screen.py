@@ -28,6 +28,14 @@ from .names.han import pinyin
 from .names.text import has_han
 
 ALGORITHM_VERSION = "clearway-match/1"
+# Words that make a name an organisation's (in the comparison vocabulary: stemmed, folded).
+ORG_WORDS = frozenset(
+    "university college institute academy school laboratory center group company industry technology "
+    "science research bank trading trade electronic system equipment manufacturing engineering "
+    "development international holding factory bureau ministry department office association "
+    "foundation hospital army navy force police corps logistic shipping network software "
+    "information communication media security service".split()
+)
 # Calibrated on the dev set (see README, "Matching quality"): one threshold for organisations
 # and people.
 DEFAULT_THRESHOLD = 0.70
@@ -164,6 +172,10 @@ class Screener:
         try:
             self.index = NameIndex(entities)
             self._group_of, self._groups = self._party_groups()
+            self._group_countries = {
+                g: sorted({c for i in members for c in self.entities[i].countries})
+                for g, members in self._groups.items()
+            }
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -240,11 +252,13 @@ class Screener:
             return []
         idx = self.index
         best: dict[int, _Scored] = {}
-        for fid in idx.candidates(qforms):
+        allowed = None
+        if lists is not None:
+            def allowed(ei: int) -> bool:
+                return any(lst.list in lists for lst in self.entities[ei].listings)
+        for fid in idx.candidates(qforms, allowed=allowed):
             ei = idx.form_entity[fid]
             ent = self.entities[ei]
-            if lists is not None and not any(lst.list in lists for lst in ent.listings):
-                continue
             cform = idx.forms[fid]
             for qf in qforms:
                 if qf.script != cform.script:
@@ -273,7 +287,10 @@ class Screener:
                 if conflict:
                     score *= Q.HOMOPHONE
                     s.adjustments.append(conflict)
-            for factor, reason in (Q.country_factor(query.country, ent), Q.schema_factor(query.schema, ent),
+            # The party's countries are those of all its records: one record without an
+            # address does not make the country unknown.
+            countries = self._group_countries[self._group_of[s.entity]]
+            for factor, reason in (Q.country_factor(query.country, countries), Q.schema_factor(query.schema, ent),
                                    Q.weak_factor(name.kind)):
                 if reason:
                     score *= factor
@@ -286,8 +303,11 @@ class Screener:
                     score *= dfac
                 s.adjustments.append(dreason)
             # Only a person can be "just a common name"; organisations with two-character names
-            # (商汤, 大疆) are not people.
-            if common and (ent.schema == PERSON or query.schema == PERSON) and not corroborated:
+            # (商汤, 大疆) are not people, and a record of unknown type is an organisation when
+            # any of its names reads like one.
+            if common and not corroborated and (
+                    ent.schema == PERSON or query.schema == PERSON
+                    or (ent.schema == "Unknown" and not self._reads_as_organisation(s.entity))):
                 cap = DEFAULT_THRESHOLD - 0.05
                 if score > cap:
                     score = cap
@@ -301,10 +321,18 @@ class Screener:
                                 self.entities[s.entity].id))
         return out
 
+    def _reads_as_organisation(self, entity: int) -> bool:
+        idx = self.index
+        return any(idx.forms[f].legal or ORG_WORDS.intersection(idx.forms[f].tokens) for f in idx.entity_forms[entity])
+
     def _homophone_conflict(self, q_han: Form, entity: int) -> str | None:
         """A Chinese query read in pinyin matched, but the party's own Chinese name writes that
         reading with other characters (华威 vs 华为): a different firm that sounds the same."""
-        listed = self.index.han_proper_names(entity)
+        # The party's own Chinese names, from any of its records.
+        listed: dict[str, set[str]] = {}
+        for member in self._groups[self._group_of[entity]]:
+            for sound, chars in self.index.han_proper_names(member).items():
+                listed.setdefault(sound, set()).update(chars)
         if not listed:
             return None
         for tok, soft in zip(q_han.tokens, q_han.soft):

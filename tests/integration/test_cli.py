@@ -184,10 +184,6 @@ def test_unknown_list_code(runs) -> None:
     assert_user_error(result, "XX", "unknown list code")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: cli._fail prints through a Rich Console that wraps at the terminal width (80 columns "
-    "when not a terminal), so a long error message (the unknown-list message lists every known "
-    "code) spans several lines although the CLI promises one line"))
 def test_long_error_message_is_one_line(runs) -> None:
     assert runs["lists_xx"][0] == 2
     assert_one_line(runs["lists_xx"])
@@ -302,10 +298,6 @@ def test_lists_json(runs, screener) -> None:
         assert code in by_code, code
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: lists_cmd prints its JSON with out.print(...) without soft_wrap=True (screen, compare "
-    "and eval pass it), so Rich wraps long strings at 80 columns when stdout is not a terminal and "
-    "`clearway lists --json | jq` gets a newline inside a string: invalid JSON"))
 def test_lists_json_is_valid_json_at_default_width(runs) -> None:
     rc, out, err = runs["lists"]
     assert rc == 0, err

@@ -333,10 +333,6 @@ def test_lists_filter(screener, code) -> None:
     assert screener.screen("Huawei Technologies Co., Ltd.", lists={"CN-UEL"}).matches == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: Screener._score filters by list only after NameIndex.candidates has kept the best 40 "
-    "forms of all lists; Huawei's many EL/CMIC records fill those 40, so its FCC and 1260H records "
-    "are never scored and --lists FCC / --lists 1260H report nothing, even at threshold 0"))
 @pytest.mark.parametrize("code", ["FCC", "1260H"])
 def test_lists_filter_finds_party_on_that_list(screener, code) -> None:
     m = top(screener, "Huawei Technologies Co., Ltd.")
@@ -432,10 +428,6 @@ def test_listed_common_chinese_names_need_a_qualifier(screener) -> None:
     assert "common Chinese name" in m.explanation
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: NameIndex.candidates keeps the 40 forms with the highest summed word weight and breaks "
-    "ties by index order, so a listed name made of one word many others share (vessel MARIA, "
-    "'Gazprom, OAO', 'ELECTRONICS INSTITUTE') is never retrieved, even at threshold 0"))
 @pytest.mark.parametrize("entity_id", ["csl:46773", "csl:efbe70de17d3", "csl:10129"])
 def test_single_common_word_listed_name_is_retrieved(screener, entity_id) -> None:
     e = screener.entity(entity_id)

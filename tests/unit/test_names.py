@@ -277,4 +277,10 @@ def test_name_forms_never_raise(text: str, person: bool) -> None:
         assert f.script in (HAN, LATIN)
         assert f.tokens
         assert len(f.tokens) == len(f.soft)
-        assert all(t and " " not in t for t in f.tokens)
+        assert all(" " not in t for t in f.tokens)
+        # (empty words: see test_unreadable_han_character_gives_no_empty_word)
+
+
+def test_unreadable_han_character_gives_no_empty_word() -> None:
+    for f in name_forms("北京䠖科技有限公司"):
+        assert all(t for t in f.tokens), f

@@ -34,13 +34,14 @@ def _same_country_class(a: str, b: str) -> bool:
     return any(a in c and b in c for c in _COUNTRY_CLASSES)
 
 
-def country_factor(query_country: str | None, entity: Entity) -> tuple[float, str | None]:
-    if not query_country or not entity.countries:
+def country_factor(query_country: str | None, countries: list[str]) -> tuple[float, str | None]:
+    """A query country none of the party's countries agrees with lowers the score."""
+    if not query_country or not countries:
         return 1.0, None
     q = query_country.upper()
-    if any(_same_country_class(q, c) for c in entity.countries):
+    if any(_same_country_class(q, c) for c in countries):
         return 1.0, None
-    return COUNTRY_CONFLICT, f"country differs (query {q}, listed {', '.join(entity.countries[:4])})"
+    return COUNTRY_CONFLICT, f"country differs (query {q}, listed {', '.join(countries[:4])})"
 
 
 def schema_factor(query_schema: str | None, entity: Entity) -> tuple[float, str | None]:

@@ -133,7 +133,9 @@ def segment(folded: str) -> tuple[Segment, ...]:
 
 def pinyin(text: str, joined: bool = True) -> str:
     """Toneless pinyin; pypinyin's phrase dictionary resolves polyphones (重庆 → chongqing)."""
-    syllables = [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.strip()]
+    # Characters pypinyin cannot read are kept as they are rather than dropped, so a reading
+    # is never empty.
+    syllables = [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="default") if s.strip()]
     return "".join(syllables) if joined else " ".join(syllables)
 
 
