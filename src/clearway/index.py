@@ -22,7 +22,7 @@ from .names.han import pinyin
 from .names.text import has_han
 
 MAX_RETRIEVAL_DF = 4000  # words in more forms than this do not retrieve on their own
-PLACE_WEIGHT = 2.0  # a place word in a name (Xi'an, Harbin) tells parties apart: it weighs double
+PLACE_WEIGHT = 2.0  # a place word missing from one name (Xi'an, Harbin) costs double
 TYPO_MIN_LEN = 4
 
 
@@ -50,10 +50,8 @@ class NameIndex:
         self.postings: dict[str, list[int]] = dict(postings)
         n = max(1, len(self.forms))
         self._n = n
-        places = place_words()
-        self.idf: dict[str, float] = {
-            t: math.log(1.0 + n / len(p)) * (PLACE_WEIGHT if t in places else 1.0) for t, p in self.postings.items()
-        }
+        self.places = place_words()
+        self.idf: dict[str, float] = {t: math.log(1.0 + n / len(p)) for t, p in self.postings.items()}
         self.form_weight: list[float] = [sum(self.idf[t] for t in set(f.tokens)) or 1.0 for f in self.forms]
         self._unseen_idf = math.log(1.0 + n)
         by_len: dict[int, list[str]] = defaultdict(list)
@@ -76,6 +74,12 @@ class NameIndex:
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self._unseen_idf)
+
+    def miss_weight(self, token: str) -> float:
+        """What a word costs when the other name lacks it: a place word (Xi'an, Harbin) costs
+        double, since it tells otherwise alike names apart; shared, it counts as any word."""
+        w = self.idf.get(token, self._unseen_idf)
+        return w * PLACE_WEIGHT if token in self.places else w
 
     def similar_words(self, token: str, limit: int = 3) -> list[tuple[str, float]]:
         """Index words spelled like an unseen query word (typos, transpositions)."""

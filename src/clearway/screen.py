@@ -11,6 +11,7 @@ The one entry point for every consumer (CLI, API, batch, cases). Load once, scre
 from __future__ import annotations
 
 import gc
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -41,10 +42,15 @@ ORG_WORDS = frozenset(
 DEFAULT_THRESHOLD = 0.70
 DEFAULT_LIMIT = 10
 MAX_NAME_LENGTH = 1000
+_BIRTH_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 class QueryError(ValueError):
     """A query that cannot be screened (empty name, too long, unknown schema...)."""
+
+    def __init__(self, message: str, field: str = "name"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(slots=True)
@@ -72,12 +78,15 @@ class Query:
             canon = {"person": PERSON, "organization": "Organization", "organisation": "Organization",
                      "company": "Organization", "vessel": "Vessel", "unknown": None}
             if schema.lower() not in canon:
-                raise QueryError(f"unknown schema {schema!r} (use Person or Organization)")
+                raise QueryError(f"unknown schema {schema!r} (use Person or Organization)", "schema")
             schema = canon[schema.lower()]
+        birth = (self.birth_date or "").strip() or None
+        if birth is not None and not _BIRTH_RE.match(birth):
+            raise QueryError(f"birth date must be YYYY, YYYY-MM or YYYY-MM-DD, got {self.birth_date!r}", "birth_date")
         country = self.country.strip().upper() if self.country and self.country.strip() else None
         if country and (len(country) != 2 or not country.isalpha()):
-            raise QueryError(f"country must be a two-letter ISO code, got {self.country!r}")
-        return Query(cleaned, country, schema, self.birth_date or None, self.id)
+            raise QueryError(f"country must be a two-letter ISO code, got {self.country!r}", "country")
+        return Query(cleaned, country, schema, birth, self.id)
 
 
 @dataclass(slots=True)
@@ -267,7 +276,7 @@ class Screener:
                 # equate homophones (华为 / 华威).
                 if qf.how == READING and cform.how == READING:
                     continue
-                detail = compare_forms(qf, cform, idx.weight)
+                detail = compare_forms(qf, cform, idx.weight, idx.miss_weight)
                 if detail.score <= 0:
                     continue
                 prev = best.get(ei)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+
+import orjson
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,53 +21,73 @@ from ..inventory import list_inventory
 from ..screen import Screener
 from ..service import record_refusal
 from ..store import Store, open_store
-from .deps import KeyCache, RateLimiter
-from .errors import ApiError
+from .deps import KeyCache, RateLimiter, presented_key
+from .errors import ApiError, Unauthorized
 from .observability import Metrics, log, log_request, setup_logging
 from .routers import ops, reconcile, v1, yente
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413 before they are read into memory."""
+    """Refuse request bodies over ``limit`` bytes with 413, declared or chunked, before the app
+    reads them; the refusal is recorded like any other."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await self._refuse(send)
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+            return await self._refuse(scope, send)
+        # Read the body here (it is at most ``limit`` bytes) and replay it to the app.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise _TooBig()
-            return msg
+            if msg["type"] == "http.disconnect":
+                return
+            body = msg.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                return await self._refuse(scope, send)
+            chunks.append(body)
+            if not msg.get("more_body", False):
+                break
+        replayed = False
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooBig:
-            await self._refuse(send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
 
-    async def _refuse(self, send: Send) -> None:
-        body = (b'{"error":{"status":413,"detail":"request body over the limit of %d bytes"}}' % self.limit)
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        detail = f"request body over the limit of {self.limit} bytes"
+        app = scope.get("app")
+        store = getattr(getattr(app, "state", None), "store", None)
+        if store is not None:
+            await run_in_threadpool(_record_oversize, store, scope, detail)
+        body = orjson.dumps({"error": {"status": 413, "detail": detail, "field": "body"}})
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooBig(Exception):
-    pass
+def _record_oversize(store: Store, scope: Scope, detail: str) -> None:
+    try:
+        record_refusal(store, actor="anonymous", channel=f"{scope['method']} {scope['path']}", reason=detail, status=413)
+    except Exception:
+        log.exception("cannot record a refusal")
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def _field(loc: tuple[Any, ...], kind: str = "") -> str:
+    if kind == "json_invalid":  # the location is a character offset, not a field
+        return "body"
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
 
@@ -120,13 +142,24 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
+        # The body is parsed before the key is checked; a caller without a valid key learns
+        # only that it needs one, whatever the body held.
+        if request.url.path not in ("/healthz", "/readyz"):
+            presented = presented_key(request)
+            key = await run_in_threadpool(request.app.state.keys.check, request.app.state.store, presented) \
+                if presented else None
+            if key is None:
+                return await api_error(request, Unauthorized() if not presented
+                                       else Unauthorized("the API key is unknown or revoked"))
+            request.state.key_id = key.id
         errors = exc.errors()
         first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
-        field = _field(tuple(first.get("loc", ())))
+        field = _field(tuple(first.get("loc", ())), first.get("type", ""))
         detail = f"{field}: {first.get('msg', 'invalid')}"
         await run_in_threadpool(refuse, request, 422, detail)
         return JSONResponse({"error": {"status": 422, "detail": detail, "field": field,
-                                       "errors": [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg")}
+                                       "errors": [{"field": _field(tuple(e.get("loc", ())), e.get("type", "")),
+                                                   "message": e.get("msg")}
                                                   for e in errors[:20]]}}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -60,8 +60,14 @@ def _similarity(a: str, b: str, script: str) -> float:
     return sim if sim >= FUZZY_MIN else 0.0
 
 
-def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore:
-    """Score query form ``q`` against list-name form ``c`` (same script)."""
+def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
+                  miss_weight: Callable[[str], float] | None = None) -> FormScore:
+    """Score query form ``q`` against list-name form ``c`` (same script).
+
+    ``weight`` is what a shared word counts; ``miss_weight`` (default: the same) what a word
+    costs when the other side lacks it.
+    """
+    miss = miss_weight or weight
     qt, ct = q.tokens, c.tokens
     nq, nc = len(qt), len(ct)
     q_used = [0.0] * nq
@@ -75,7 +81,15 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore
             s = _similarity(a, b, q.script)
             if s > 0:
                 cands.append((s, i, j))
-    cands.sort(key=lambda x: (-x[0], x[1], x[2]))
+    # On equal similarity a written word claims its partner before a glossary reading, and a
+    # reading of a short group before one of a long group (陆军 "army" before 中国人民解放军's).
+    if q.groups is not None:
+        gsize: dict[int, int] = {}
+        for gid in q.groups:
+            gsize[gid] = gsize.get(gid, 0) + 1
+        cands.sort(key=lambda x: (-x[0], q.soft[x[1]], gsize[q.groups[x[1]]], x[1], x[2]))
+    else:
+        cands.sort(key=lambda x: (-x[0], x[1], x[2]))
     for s, i, j in cands:
         if q_used[i] or c_used[j]:
             continue
@@ -91,11 +105,12 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore
     unmatched_q: list[str] = []
     if q.groups is None:
         for i, tok in enumerate(qt):
-            w = weight(tok)
-            wq_total += w
             if q_used[i]:
+                w = weight(tok)
+                wq_total += w
                 wq_match += w * q_used[i]
             else:
+                wq_total += miss(tok)
                 unmatched_q.append(tok)
     else:
         # A group is one source word read several ways (研究院 → academy | research institute).
@@ -123,7 +138,7 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore
                         if q_used[i]:
                             matched += w * q_used[i]
                         else:
-                            missing += w * (SOFT_UNMATCHED if q.soft[i] else 1.0)
+                            missing += miss(qt[i]) * (SOFT_UNMATCHED if q.soft[i] else 1.0)
                     cand = (matched, missing, total)
                     if best is None or (cand[0] - cand[1], -cand[2]) > (best[0] - best[1], -best[2]):
                         best = cand
@@ -138,11 +153,12 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float]) -> FormScore
     wc_total = wc_match = 0.0
     unmatched_c: list[str] = []
     for j, tok in enumerate(ct):
-        w = weight(tok)
-        wc_total += w
         if c_used[j]:
+            w = weight(tok)
+            wc_total += w
             wc_match += w * c_used[j]
         else:
+            wc_total += miss(tok)
             unmatched_c.append(tok)
     if wq_total <= 0 or wc_total <= 0 or wq_match <= 0:
         score = 0.0

@@ -206,7 +206,8 @@ def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     inner = _PAREN_RE.findall(value)
     if inner:
         last = inner[-1]
-        if value.rstrip(" .,;").endswith((last + ")", last + "）", last + "]")) and len(last.split()) <= 6:
+        if value.rstrip(" .,;").endswith((last + ")", last + "）", last + "]")) and len(last.split()) <= 6 \
+                and not _only_place_and_legal(last):
             add(last, ACRONYM_PART)
     # "Name Co., Ltd., Xi'an, Shaanxi": the trailing location is not part of the name.
     m2 = _LEGAL_TAIL_RE.match(value)
@@ -225,6 +226,17 @@ def whole_name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     if main != value:
         out.extend(_forms_of_text(main, MAIN_PART, person))
     return tuple(out)
+
+
+def _only_place_and_legal(text: str) -> bool:
+    """'(Beijing Co., Ltd.)' locates a party; it is not a short name of it."""
+    from .glossary import place_words
+
+    t = latin_tokens(fold(text))
+    return all(w in _PLACES for w in t.words) if t.words else True
+
+
+_PLACES = __import__("clearway.names.glossary", fromlist=["place_words"]).place_words()
 
 
 def strip_parentheses(value: str) -> str:

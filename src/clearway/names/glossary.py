@@ -121,6 +121,44 @@ ZH_TERMS: dict[str, str] = {
     "国防科技": "national defense technology|defense science and technology", "船舶重工": "shipbuilding industry|heavy industry",
     "重工": "heavy industry", "船舶工业": "shipbuilding industry", "创新": "innovation", "卓越": "excellence",
     "前沿": "frontier|frontiers", "协同": "collaborative", "应用工程": "application engineering",
+    # Country-level qualifiers: often left out of the English name ("Army Engineering University"
+    # for 中国人民解放军陆军工程大学), so they are vocabulary (a soft word), not a place.
+    "中国": "china|chinese", "中华": "china|chinese", "全国": "national|china", "国家": "national|state",
+    "中央": "central", "中国人民解放军": "chinese peoples liberation army|pla",
+    "中国人民武装警察部队": "chinese peoples armed police force|pap|capf", "武装警察": "armed police",
+    "人民武装警察部队": "peoples armed police force|pap", "军医": "medical", "军医大学": "medical university",
+    "装甲兵": "armored forces|armored", "航空兵": "aviation", "防化": "nbc defense|chemical defense",
+    "特种作战": "special operations", "火箭军": "rocket force", "士官学校": "nco school|noncommissioned officer school|sergeant school|petty officer academy",
+    "警官学院": "officers college|police officer college", "刑事": "criminal", "刑事警察": "criminal police|criminal investigation police",
+    "鉴定": "forensic|appraisal", "铁道": "railway", "社会": "social|society", "舰艇学院": "naval academy",
+    "复合材料": "composite materials|composites", "复合": "composite", "陶瓷": "ceramic|ceramics",
+    "工贸": "industry and trade", "石化": "petrochemical", "炭素": "carbon", "航空材料": "aeronautical materials",
+    "自动控制": "automatic control", "制造技术": "manufacturing technology", "特种结构": "special structures",
+    # connectives and general organisation words seen in listed names
+    "与": "and", "和": "and", "及": "and", "暨": "and", "通用": "general", "联合": "joint|united|union",
+    "武装": "armed", "士官": "noncommissioned officer|nco", "宇宙": "space|cosmos", "防卫": "defense",
+    "防务": "defense", "舰艇": "naval vessel|warship", "海事": "maritime", "民主": "democracy|democratic",
+    "原": "former", "陆地": "land", "任务": "mission", "北方": "north|northern|norinco", "南方": "south|southern",
+    "东方": "east|eastern|orient", "西方": "west|western", "航务": "navigation|shipping", "移动": "mobile",
+    "远洋": "ocean|oceangoing|cosco", "高压": "high pressure|high voltage", "预警": "early warning",
+    "步兵": "infantry", "作战": "combat|operations", "海警": "coast guard", "潜艇": "submarine",
+    "关系": "relations", "解决方案": "solutions", "方案": "solutions|program", "战术": "tactical",
+    "先进": "advanced", "风险": "venture|risk", "自治": "autonomous", "运营": "operations",
+    "合资": "joint venture", "火控": "fire control", "涡轮增压器": "turbocharger", "喷气机": "jet",
+    "主要": "main|principal", "机构": "agency|institution", "联邦": "federal", "炮兵": "artillery",
+    "防空兵": "air defense", "防空": "air defense", "机载": "airborne", "指挥学院": "command college",
+    "工程学院": "engineering college|engineering institute", "大学校": "university", "微尺度": "microscale",
+    "物质": "matter", "国家实验": "national laboratory", "空间科学": "space science", "核电": "nuclear power",
+    "广核": "general nuclear", "电网": "power grid|grid", "港务": "port", "矿产": "mineral|mining",
+    "资源": "resources", "勘探": "exploration", "开采": "mining", "冶炼": "smelting", "钢": "steel",
+    "铝": "aluminum", "铜": "copper", "硅": "silicon", "晶圆": "wafer", "存储": "memory|storage",
+    "存储器": "memory", "处理器": "processor", "图形": "graphics", "服务器": "server", "终端": "terminal",
+    "电脑": "computer", "手机": "mobile phone", "消费": "consumer", "家电": "home appliance",
+    "物资": "materials|supplies", "供应链": "supply chain", "供应": "supply", "采购": "procurement",
+    "代理": "agent|agency", "经贸": "economic and trade", "经济": "economic", "商务": "commerce|business",
+    "商业": "commercial|business", "实验基地": "experimental base|test base", "靶场": "range|test range",
+    "试验场": "test site|proving ground", "试验基地": "test base", "训练": "training", "培训": "training",
+    "基地部": "base", "军械": "ordnance|armament", "器械": "equipment|apparatus", "兵器工业": "ordnance industry|weapons industry",
     "第": "", "号": "no", "所": "institute", "院": "academy|institute", "校": "school",
 }
 
@@ -128,8 +166,7 @@ ZH_TERMS: dict[str, str] = {
 # read as words than as syllables). Kept apart from ZH_TERMS so that pinyin spellings of
 # place names are never "translated" (the pinyin of 陕西 is also the province 山西).
 ZH_PLACES: dict[str, str] = {
-    "中国": "china|chinese", "中华": "china|chinese", "全国": "national|china", "国家": "national|state",
-    "中央": "central", "省": "province|provincial", "市": "city|municipal", "县": "county", "区": "district",
+    "省": "province|provincial", "市": "city|municipal", "县": "county", "区": "district",
     "自治区": "autonomous region", "地区": "region|prefecture", "新区": "new area",
     "美国": "united states|us|usa|america|american", "日本": "japan|japanese", "韩国": "korea|south korea",
     "朝鲜": "north korea|dprk", "俄罗斯": "russia|russian", "英国": "united kingdom|uk|britain|british",
@@ -141,8 +178,8 @@ ZH_PLACES: dict[str, str] = {
     "和田": "hotan|hetian", "伊犁": "ili|yili", "吐鲁番": "turpan|turfan", "哈密": "hami|kumul",
     "克拉玛依": "karamay", "昌吉": "changji", "库尔勒": "korla", "巴音郭楞": "bayingolin",
     "西安": "xian", "新疆": "xinjiang", "广东": "guangdong", "东北": "northeast|northeastern",
-    "西北": "northwest|northwestern", "西南": "southwest|southwestern", "华北": "north china",
-    "华东": "east china", "华南": "south china", "华中": "central china",
+    "西北": "northwest|northwestern", "西南": "southwest|southwestern", "华北": "north china|huabei",
+    "华东": "east china|huadong", "华南": "south china|huanan", "华中": "central china|huazhong",
 }
 
 # Chinese legal forms: matched as one symbol, never as evidence of a match.
@@ -241,8 +278,11 @@ def place_words() -> frozenset[str]:
     for zh in ZH_PLACE_NAMES:
         words.add("".join(lazy_pinyin(zh, style=Style.NORMAL)))
     for zh, english in ZH_PLACES.items():
-        if len(zh) >= 2 and zh not in ("中国", "中华", "全国", "国家", "中央", "自治区", "地区", "新区"):
+        if len(zh) >= 2 and zh not in ("自治区", "地区", "新区"):
             for alt in english.split("|"):
                 if " " not in alt:
                     words.add(alt)
+    # Directions that name regions (华北 North China, 西北 Northwestern): as telling as a city.
+    words.update("north south east west central northern southern eastern western northeast northwest "
+                 "southwest southeast northeastern northwestern southwestern southeastern".split())
     return frozenset(words)

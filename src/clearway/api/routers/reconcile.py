@@ -58,9 +58,19 @@ def _parse(raw: str) -> dict[str, dict[str, Any]]:
     return data
 
 
-@router.api_route("/reconcile", methods=["GET", "POST"], summary="Reconciliation Service API")
-async def reconcile(request: Request, key: Analyst, screener: ScreenerDep, store: StoreDep) -> dict[str, Any]:
-    """Without ``queries``: the service manifest. With ``queries``: one result list per query."""
+@router.get("/reconcile", summary="Reconciliation Service API (GET)")
+async def reconcile_get(request: Request, key: Analyst, screener: ScreenerDep, store: StoreDep) -> dict[str, Any]:
+    """Without ``queries``: the service manifest. With ``queries`` (JSON): one result list per query."""
+    return await _reconcile(request, key, screener, store)
+
+
+@router.post("/reconcile", summary="Reconciliation Service API (POST form)")
+async def reconcile_post(request: Request, key: Analyst, screener: ScreenerDep, store: StoreDep) -> dict[str, Any]:
+    """``queries`` as a form field, as OpenRefine sends it."""
+    return await _reconcile(request, key, screener, store)
+
+
+async def _reconcile(request: Request, key, screener, store) -> dict[str, Any]:
     raw = await _queries_param(request)
     if raw is None:
         return manifest(str(request.base_url).rstrip("/"))

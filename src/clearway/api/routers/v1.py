@@ -51,7 +51,7 @@ def to_queries(items: list[ScreenQuery]) -> list[Query]:
             out.append(Query(item.name, country=item.country, schema=item.schema_, birth_date=item.birth_date,
                              id=item.id if item.id is not None else str(i)).validate())
         except QueryError as exc:
-            raise ApiError(str(exc), field=f"queries[{i}]", status=422) from exc
+            raise ApiError(str(exc), field=f"queries.{i}.{exc.field}", status=422) from exc
     return out
 
 

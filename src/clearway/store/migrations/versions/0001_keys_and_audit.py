@@ -36,12 +36,15 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(64), nullable=False, unique=True),
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
-    op.create_table(
+    head = op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     )
+    # The head row exists from the start, so the very first appends already have a row to lock
+    # (PostgreSQL cannot lock a row that is not there yet).
+    op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
 
 
 def downgrade() -> None:
