@@ -139,6 +139,11 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
                             matched += w * q_used[i]
                         else:
                             missing += miss(qt[i]) * (SOFT_UNMATCHED if q.soft[i] else 1.0)
+                    # A reading half matched names something else ("mobile communications" is not
+                    # "communications"): its missing words then cost in full.
+                    if matched:
+                        missing = sum(miss(qt[i]) for i in members
+                                      if (q.alts[i] >> k) & 1 and not q_used[i])
                     cand = (matched, missing, total)
                     if best is None or (cand[0] - cand[1], -cand[2]) > (best[0] - best[1], -best[2]):
                         best = cand

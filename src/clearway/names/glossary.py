@@ -158,6 +158,7 @@ ZH_TERMS: dict[str, str] = {
     "代理": "agent|agency", "经贸": "economic and trade", "经济": "economic", "商务": "commerce|business",
     "商业": "commercial|business", "实验基地": "experimental base|test base", "靶场": "range|test range",
     "试验场": "test site|proving ground", "试验基地": "test base", "训练": "training", "培训": "training",
+    "石油化工": "petrochemical", "石油天然气": "petroleum and natural gas|oil and gas", "移动通信": "mobile communications",
     "基地部": "base", "军械": "ordnance|armament", "器械": "equipment|apparatus", "兵器工业": "ordnance industry|weapons industry",
     "第": "", "号": "no", "所": "institute", "院": "academy|institute", "校": "school",
 }
