@@ -99,7 +99,10 @@ def _run(fn):
         from .store import StoreError
         from .store.store import UnknownKeyError
 
-        if isinstance(exc, (StoreError, UnknownKeyError)):
+        from .cases.spec import CaseFileError
+        from .vetting.ruleset import RulesError
+
+        if isinstance(exc, (StoreError, UnknownKeyError, CaseFileError, RulesError)):
             _fail(str(exc))
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -548,6 +551,12 @@ def audit_export(
                 sink.close()
 
     _run(run)
+
+
+# Command groups that live in their own modules.
+from .commands import cases as _cases  # noqa: E402
+
+_cases.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry

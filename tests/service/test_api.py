@@ -610,8 +610,12 @@ def test_openapi_and_docs(http):
         "/v1/screen": {"post"}, "/v1/lists": {"get"}, "/v1/entities/{entity_id}": {"get"},
         "/v1/compare": {"get"}, "/v1/keys": {"get", "post"}, "/v1/keys/{key_id}": {"delete"},
         "/match/{dataset}": {"post"}, "/reconcile": {"get", "post"},
+        "/v1/cases": {"get", "post"}, "/v1/cases/{case_id}": {"get"}, "/v1/cases/{case_id}/vet": {"post"},
+        "/v1/cases/{case_id}/decisions": {"post"}, "/v1/cases/{case_id}/comments": {"post"},
+        "/v1/cases/{case_id}/share": {"post"}, "/v1/cases/{case_id}/report": {"get"},
     }
-    assert set(paths) == set(expected)
+    # Every endpoint above is published (later issues add more).
+    assert set(expected) <= set(paths)
     for path, methods in expected.items():
         assert methods <= set(paths[path]), path
     assert spec["info"]["title"] == "Clearway"

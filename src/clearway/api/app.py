@@ -24,7 +24,7 @@ from ..store import Store, open_store
 from .deps import KeyCache, RateLimiter, presented_key
 from .errors import ApiError, Unauthorized
 from .observability import Metrics, log, log_request, setup_logging
-from .routers import ops, reconcile, v1, yente
+from .routers import cases, ops, reconcile, v1, yente
 
 
 class BodyLimit:
@@ -185,7 +185,7 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
         return response
 
     app.add_middleware(BodyLimit, limit=settings.get_int("max_body"))
-    for r in (ops.router, v1.router, yente.router, reconcile.router):
+    for r in (ops.router, v1.router, yente.router, reconcile.router, cases.router):
         app.include_router(r)
     logging.getLogger("uvicorn.access").disabled = True
     return app

@@ -84,23 +84,39 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
+def _authenticate(request: Request, role: str, case_id: str | None = None) -> ApiKey:
+    presented = presented_key(request)
+    if not presented:
+        raise Unauthorized()
+    key = request.app.state.keys.check(request.app.state.store, presented)
+    if key is None:
+        raise Unauthorized("the API key is unknown or revoked")
+    request.state.key_id = key.id
+    # A key shared with a partner sees its one case and nothing else.
+    if key.scope and key.scope != f"case:{case_id}":
+        raise Forbidden(f"this key is limited to {key.scope.replace(':', ' ')}")
+    if not key.allows(role):
+        raise Forbidden(f"this endpoint needs the {role} role; the key has the {key.role} role")
+    wait = request.app.state.limiter.take(key.id)
+    if wait > 0:
+        raise RateLimited("rate limit exceeded for this key", headers={"Retry-After": str(max(1, round(wait)))})
+    return key
+
+
 def require(role: str):
-    """A dependency that admits keys whose role is ``role`` or higher."""
+    """A dependency that admits keys whose role is ``role`` or higher (and no case-scoped keys)."""
 
     def dep(request: Request) -> ApiKey:
-        presented = presented_key(request)
-        if not presented:
-            raise Unauthorized()
-        key = request.app.state.keys.check(request.app.state.store, presented)
-        if key is None:
-            raise Unauthorized("the API key is unknown or revoked")
-        request.state.key_id = key.id
-        if not key.allows(role):
-            raise Forbidden(f"this endpoint needs the {role} role; the key has the {key.role} role")
-        wait = request.app.state.limiter.take(key.id)
-        if wait > 0:
-            raise RateLimited("rate limit exceeded for this key", headers={"Retry-After": str(max(1, round(wait)))})
-        return key
+        return _authenticate(request, role)
+
+    return dep
+
+
+def require_case(role: str):
+    """Like :func:`require`, for ``/v1/cases/{case_id}…``: a key scoped to that case is admitted too."""
+
+    def dep(request: Request, case_id: str) -> ApiKey:
+        return _authenticate(request, role, case_id)
 
     return dep
 
@@ -108,3 +124,8 @@ def require(role: str):
 Viewer = Annotated[ApiKey, Depends(require("viewer"))]
 Analyst = Annotated[ApiKey, Depends(require("analyst"))]
 Admin = Annotated[ApiKey, Depends(require("admin"))]
+
+Reviewer = Annotated[ApiKey, Depends(require("reviewer"))]
+CaseViewer = Annotated[ApiKey, Depends(require_case("viewer"))]
+CaseReviewer = Annotated[ApiKey, Depends(require_case("reviewer"))]
+CaseAnalyst = Annotated[ApiKey, Depends(require_case("analyst"))]

@@ -16,6 +16,7 @@ api_keys = Table(
     Column("hash", String(64), nullable=False),  # sha256(salt + secret); the secret is never stored
     Column("created_at", String(32), nullable=False),
     Column("revoked_at", String(32), nullable=True),
+    Column("scope", String(64), nullable=True),  # "case:<id>" for a key that sees one case only
 )
 
 audit_log = Table(

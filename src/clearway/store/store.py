@@ -47,6 +47,7 @@ class ApiKey:
     role: str
     created_at: str
     revoked_at: str | None
+    scope: str | None = None  # "case:<id>": this key sees that case only
 
     def allows(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
@@ -99,7 +100,7 @@ class Store:
 
     # -- API keys ----------------------------------------------------------------------------
 
-    def create_key(self, role: str, name: str = "") -> tuple[ApiKey, str]:
+    def create_key(self, role: str, name: str = "", scope: str | None = None) -> tuple[ApiKey, str]:
         """A new key: (its record, the secret key string — shown once, never stored)."""
         if role not in ROLE_RANK:
             raise UnknownKeyError(f"unknown role {role!r} (use one of: {', '.join(ROLES)})")
@@ -110,8 +111,8 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(insert(api_keys).values(
                 id=key_id, name=name, role=role, salt=salt,
-                hash=hashlib.sha256((salt + secret).encode()).hexdigest(), created_at=created))
-        return ApiKey(key_id, name, role, created, None), f"{KEY_PREFIX}_{key_id}_{secret}"
+                hash=hashlib.sha256((salt + secret).encode()).hexdigest(), created_at=created, scope=scope))
+        return ApiKey(key_id, name, role, created, None, scope), f"{KEY_PREFIX}_{key_id}_{secret}"
 
     def check_key(self, presented: str) -> ApiKey | None:
         """The live key a presented key string belongs to, or None (unknown, wrong or revoked)."""
@@ -128,12 +129,12 @@ class Store:
         digest = hashlib.sha256((row.salt + secret).encode()).hexdigest()
         if not hmac.compare_digest(digest, row.hash):
             return None
-        return ApiKey(row.id, row.name, row.role, row.created_at, row.revoked_at)
+        return ApiKey(row.id, row.name, row.role, row.created_at, row.revoked_at, row.scope)
 
     def list_keys(self) -> list[ApiKey]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at)).all()
-        return [ApiKey(r.id, r.name, r.role, r.created_at, r.revoked_at) for r in rows]
+        return [ApiKey(r.id, r.name, r.role, r.created_at, r.revoked_at, r.scope) for r in rows]
 
     def revoke_key(self, key_id: str) -> ApiKey:
         with self.engine.begin() as conn:
@@ -144,7 +145,7 @@ class Store:
             raise UnknownKeyError(f"no key with id {key_id!r}")
         if res.rowcount == 0 and row.revoked_at is None:  # pragma: no cover - defensive
             raise UnknownKeyError(f"key {key_id!r} could not be revoked")
-        return ApiKey(row.id, row.name, row.role, row.created_at, row.revoked_at)
+        return ApiKey(row.id, row.name, row.role, row.created_at, row.revoked_at, row.scope)
 
     # -- audit trail -------------------------------------------------------------------------
 
