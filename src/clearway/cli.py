@@ -60,12 +60,16 @@ def _screener(snapshot: Optional[Path]):
     if snapshot is not None and not snapshot.exists():
         raise CliError(f"snapshot not found: {snapshot}")
     try:
+        if snapshot is None:  # the live lists: the newest `clearway update` swapped in, else the bundle
+            from .monitor.versions import current_snapshot_path
+
+            snapshot = current_snapshot_path()
         return Screener.load(snapshot)
-    except (OSError, ValueError, SourceFormatError) as exc:
+    except (OSError, ValueError, RuntimeError, SourceFormatError) as exc:
         raise CliError(f"cannot load the list snapshot: {exc}") from exc
 
 
-SnapshotOpt = Annotated[Optional[Path], typer.Option("--snapshot", help="Screen against this snapshot file instead of the bundled one.", show_default=False)]
+SnapshotOpt = Annotated[Optional[Path], typer.Option("--snapshot", help="Screen against this snapshot file instead of the live lists (the newest `clearway update`, else the bundled snapshot).", show_default=False)]
 DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (sqlite:///file.db or postgresql+psycopg://user@host/db). Default: CLEARWAY_DB, else clearway.db in the data directory (CLEARWAY_HOME).", show_default=False)]
 
 
@@ -139,19 +143,22 @@ def lists_cmd(
     def run():
         from .inventory import list_inventory
 
+        from .monitor.versions import add_last_checked
+
         sc = _screener(snapshot)
-        rows = list_inventory(sc.entities, sc.versions)
+        rows = add_last_checked(list_inventory(sc.entities, sc.versions))
         if as_json:
             _print_json(rows)
             return
         t = Table(title="Loaded lists", show_lines=False)
         for col, ratio in (("code", 1), ("list", 4), ("authority", 4), ("entities", 1), ("current", 1),
-                           ("as of", 2), ("source", 3)):
+                           ("as of", 2), ("source", 3), ("checked", 2)):
             t.add_column(col, overflow="fold", ratio=ratio, justify="right" if col in ("entities", "current") else "left")
         for r in rows:
             t.add_row(r["code"], f"{r['name']}\n{r['name_zh']}", r["authority"], f"{r['entities']:,}",
                       f"{r['current']:,}", r["as_of"] or "undated",
-                      ", ".join(v.split("#")[0] for v in r["versions"]))
+                      ", ".join(v.split("#")[0] for v in r["versions"]),
+                      (r["last_checked"] or "never").replace("T", " ").replace("Z", ""))
         out.print(t)
 
     _run(run)
@@ -420,8 +427,7 @@ def serve_cmd(
     def run():
         import os
 
-        import uvicorn
-
+        from .api import serving
         from .settings import db_url
 
         url = db_url(db)
@@ -429,8 +435,10 @@ def serve_cmd(
         store.close()
         os.environ["CLEARWAY_DB"] = url
         err.print(f"Clearway serving on http://{host}:{port} (docs at /docs), {workers} worker(s)", highlight=False)
-        uvicorn.run("clearway.asgi:app", host=host, port=port, workers=workers, log_level="warning",
-                    access_log=False, proxy_headers=False)
+        try:
+            serving.serve(host, port, workers)
+        except OSError as exc:
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
     _run(run)
 
@@ -557,6 +565,10 @@ def audit_export(
 from .commands import cases as _cases  # noqa: E402
 
 _cases.register(app)
+
+from .commands import monitor as _monitor  # noqa: E402  (update, diff, watch, alerts)
+
+_monitor.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -26,6 +26,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_batch", "CLEARWAY_MAX_BATCH", "1000", "Most queries in one POST /v1/screen or /match request."),
     Setting("max_body", "CLEARWAY_MAX_BODY", "2000000", "Largest request body accepted, in bytes."),
     Setting("log_level", "CLEARWAY_LOG_LEVEL", "INFO", "Log level of the service's JSON logs."),
+    Setting("reload_seconds", "CLEARWAY_RELOAD_SECONDS", "5", "How often a running server checks whether `clearway update` made new list versions live (seconds; 0: never)."),
+    Setting("fetch_timeout", "CLEARWAY_FETCH_TIMEOUT", "60", "Seconds `clearway update` waits for a publisher (to connect: at most 15) before retrying."),
+    Setting("fetch_retries", "CLEARWAY_FETCH_RETRIES", "3", "Retries of a failed download (connection errors, timeouts, HTTP 5xx/429), with exponential backoff."),
+    Setting("max_download_mb", "CLEARWAY_MAX_DOWNLOAD_MB", "512", "Largest list file accepted, in MiB after decompression (stops gzip bombs)."),
+    Setting("max_shrink", "CLEARWAY_MAX_SHRINK", "20", "Percentage of a list's entities that may disappear in one update before it is refused (unless --accept-shrink)."),
+    Setting("webhook_url", "CLEARWAY_WEBHOOK_URL", "", "URL to POST new alerts to after each update (JSON, signed; needs CLEARWAY_WEBHOOK_SECRET)."),
+    Setting("webhook_secret", "CLEARWAY_WEBHOOK_SECRET", "", "Secret for the HMAC-SHA256 signature of webhook bodies (header X-Clearway-Signature: sha256=<hex>)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -41,6 +48,14 @@ def get_int(name: str) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{_BY_NAME[name].env} must be a whole number, got {value!r}") from None
+
+
+def get_float(name: str) -> float:
+    value = get(name)
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{_BY_NAME[name].env} must be a number, got {value!r}") from None
 
 
 def home() -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__, settings
 from ..inventory import list_inventory
+from ..monitor.live import ScreenerHolder, keep_fresh
 from ..screen import Screener
 from ..service import record_refusal
 from ..store import Store, open_store
@@ -85,11 +87,50 @@ def _record_oversize(store: Store, scope: Scope, detail: str) -> None:
         log.exception("cannot record a refusal")
 
 
+class Observe:
+    """Metrics and one JSON log line per request (a plain ASGI middleware: no extra task or
+    stream per request, unlike a decorator-style HTTP middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            m = scope["app"].state.metrics
+            m.requests.labels(scope["method"], route, str(status)).inc()
+            m.latency.labels(route).observe(time.perf_counter() - started)
+            state = scope.get("state") or {}
+            log_request(scope["method"], scope["path"], status, started, state.get("key_id"))
+
+
 def _field(loc: tuple[Any, ...], kind: str = "") -> str:
     if kind == "json_invalid":  # the location is a character offset, not a field
         return "body"
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
+
+
+def _list_metrics(metrics: Metrics, screener: Screener) -> None:
+    metrics.list_entities.clear()
+    metrics.list_version.clear()
+    for row in list_inventory(screener.entities, screener.versions):
+        metrics.list_entities.labels(row["code"]).set(row["entities"])
+    for v in screener.versions:
+        metrics.list_version.labels(v.source, v.published, v.content_hash[:12]).set(1)
 
 
 def create_app(*, screener: Screener | None = None, store: Store | None = None, db_url: str | None = None) -> FastAPI:
@@ -98,16 +139,27 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.screener = screener or await run_in_threadpool(Screener.load)
+        # The live lists of the data directory, swapped for newer ones without a restart (see
+        # clearway.monitor.live); a Screener passed in stays fixed.
+        holder = ScreenerHolder(screener) if screener else await run_in_threadpool(ScreenerHolder.load)
+        app.state.screener_holder = holder
+        app.state.screener = holder.current
         app.state.store = store or await run_in_threadpool(open_store, db_url)
-        for row in list_inventory(
-                app.state.screener.entities, app.state.screener.versions):
-            app.state.metrics.list_entities.labels(row["code"]).set(row["entities"])
-        for v in app.state.screener.versions:
-            app.state.metrics.list_version.labels(v.source, v.published, v.content_hash[:12]).set(1)
+        _list_metrics(app.state.metrics, holder.current)
         log.info("ready", extra={"fields": {"event": "ready", "entities": len(app.state.screener.entities),
                                             "database": app.state.store.backend}})
+
+        def swapped(new: Screener) -> None:
+            app.state.screener = new
+            _list_metrics(app.state.metrics, new)
+            log.info("lists reloaded", extra={"fields": {"event": "lists reloaded", "entities": len(new.entities),
+                                                         "versions": [v.id for v in new.versions]}})
+
+        interval = settings.get_float("reload_seconds")
+        watcher = asyncio.create_task(keep_fresh(holder, interval, swapped)) if screener is None and interval > 0 else None
         yield
+        if watcher is not None:
+            watcher.cancel()
         if store is None:
             app.state.store.close()
 
@@ -172,18 +224,7 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
         log.exception("unhandled error", extra={"fields": {"path": request.url.path}})
         return JSONResponse({"error": {"status": 500, "detail": "internal error; it has been logged"}}, status_code=500)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        m = request.app.state.metrics
-        m.requests.labels(request.method, path, str(response.status_code)).inc()
-        m.latency.labels(path).observe(time.perf_counter() - started)
-        log_request(request.method, request.url.path, response.status_code, started, getattr(request.state, "key_id", None))
-        return response
-
+    app.add_middleware(Observe)
     app.add_middleware(BodyLimit, limit=settings.get_int("max_body"))
     for r in (ops.router, v1.router, yente.router, reconcile.router, cases.router):
         app.include_router(r)

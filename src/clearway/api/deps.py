@@ -7,6 +7,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from ..screen import Screener
 from ..store import Store
@@ -19,7 +20,10 @@ KEY_CACHE_SECONDS = 5.0
 
 
 def get_screener(request: Request) -> Screener:
-    return request.app.state.screener
+    # The holder's current Screener, taken once per request: a list update swapping in a new
+    # one mid-request does not change what this request screens against.
+    holder = getattr(request.app.state, "screener_holder", None)
+    return holder.current if holder is not None else request.app.state.screener
 
 
 def get_store(request: Request) -> Store:
@@ -35,12 +39,19 @@ class KeyCache:
         self._lock = threading.Lock()
         self._items: dict[str, tuple[float, ApiKey | None]] = {}
 
-    def check(self, store: Store, presented: str) -> ApiKey | None:
-        now = time.monotonic()
+    def cached(self, presented: str) -> tuple[bool, ApiKey | None]:
+        """(known, key) from the cache alone, without touching the database."""
         with self._lock:
             hit = self._items.get(presented)
-            if hit and now - hit[0] < KEY_CACHE_SECONDS:
-                return hit[1]
+            if hit and time.monotonic() - hit[0] < KEY_CACHE_SECONDS:
+                return True, hit[1]
+        return False, None
+
+    def check(self, store: Store, presented: str) -> ApiKey | None:
+        now = time.monotonic()
+        known, key = self.cached(presented)
+        if known:
+            return key
         key = store.check_key(presented)
         with self._lock:
             if len(self._items) > 10000:
@@ -84,11 +95,14 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-def _authenticate(request: Request, role: str, case_id: str | None = None) -> ApiKey:
+async def _authenticate(request: Request, role: str, case_id: str | None = None) -> ApiKey:
     presented = presented_key(request)
     if not presented:
         raise Unauthorized()
-    key = request.app.state.keys.check(request.app.state.store, presented)
+    cache = request.app.state.keys
+    known, key = cache.cached(presented)
+    if not known:
+        key = await run_in_threadpool(cache.check, request.app.state.store, presented)
     if key is None:
         raise Unauthorized("the API key is unknown or revoked")
     request.state.key_id = key.id
@@ -106,8 +120,8 @@ def _authenticate(request: Request, role: str, case_id: str | None = None) -> Ap
 def require(role: str):
     """A dependency that admits keys whose role is ``role`` or higher (and no case-scoped keys)."""
 
-    def dep(request: Request) -> ApiKey:
-        return _authenticate(request, role)
+    async def dep(request: Request) -> ApiKey:
+        return await _authenticate(request, role)
 
     return dep
 
@@ -115,8 +129,8 @@ def require(role: str):
 def require_case(role: str):
     """Like :func:`require`, for ``/v1/cases/{case_id}…``: a key scoped to that case is admitted too."""
 
-    def dep(request: Request, case_id: str) -> ApiKey:
-        return _authenticate(request, role, case_id)
+    async def dep(request: Request, case_id: str) -> ApiKey:
+        return await _authenticate(request, role, case_id)
 
     return dep
 

@@ -479,3 +479,16 @@ def current_snapshot_path() -> Path:
     """The snapshot file a Screener should load: the live stored version if the data directory
     has one, else the bundled snapshot."""
     return default_store().current_snapshot()
+
+
+def add_last_checked(rows: list[dict[str, Any]], store: VersionStore | None = None) -> list[dict[str, Any]]:
+    """Add ``last_checked`` (the newest check of the sources a list's versions come from, '' if
+    never) to rows of :func:`clearway.inventory.list_inventory`."""
+    try:
+        state = (store or default_store()).state()
+    except OSError:
+        state = {}
+    for r in rows:
+        checks = [state.get(v.split("@", 1)[0], {}).get("last_checked", "") for v in r.get("versions", ())]
+        r["last_checked"] = max(checks, default="")
+    return rows
