@@ -135,6 +135,9 @@ class _Counts:
     def __call__(self, source: str, version_id: str) -> dict[str, int]:
         if version_id not in self._cache:
             info = next((i for i in self.vs.catalogue(source) if i.id == version_id), None)
+            if info is not None and info.origin == "bundled" and info.path is None:
+                self.vs.seed()  # stores the bundled versions with their counts (needed at the swap anyway)
+                info = next((i for i in self.vs.catalogue(source) if i.id == version_id), None)
             if info is None:
                 self._cache[version_id] = {}
             elif info.counts:

@@ -143,6 +143,8 @@ class VersionStore:
         self.root = Path(root)
         self.bundle = Path(bundle)
         self.history_dir = Path(history_dir)
+        self._bundle_cache: list[ListVersion] | None = None
+        self._history_cache: dict[Path, list[ListVersion]] = {}
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -228,8 +230,10 @@ class VersionStore:
         return {v.source: v.id for v in self._bundle_versions()}
 
     def _bundle_versions(self) -> list[ListVersion]:
-        doc = read_snapshot_doc(self.bundle)
-        return [ListVersion(**v) for v in doc.get("versions", ())]
+        if self._bundle_cache is None:  # the bundle never changes under a running process
+            doc = read_snapshot_doc(self.bundle)
+            self._bundle_cache = [ListVersion(**v) for v in doc.get("versions", ())]
+        return [ListVersion(v.source, v.published, v.content_hash, v.url, v.records) for v in self._bundle_cache]
 
     # -- state (last checked, validators) ----------------------------------------------------
 
@@ -273,12 +277,13 @@ class VersionStore:
         the bundled one, and every stored one (by publisher date, then when stored)."""
         seen: dict[str, VersionInfo] = {}
         for path in sorted(self.history_dir.glob(f"{source}@*.json.gz")):
-            try:
-                doc = read_snapshot_doc(path)
-            except ValueError:
-                continue
-            for v in doc.get("versions", ()):
-                lv = ListVersion(**v)
+            if path not in self._history_cache:
+                try:
+                    doc = read_snapshot_doc(path)
+                except ValueError:
+                    continue
+                self._history_cache[path] = [ListVersion(**v) for v in doc.get("versions", ())]
+            for lv in self._history_cache[path]:
                 if lv.source == source:
                     seen.setdefault(lv.id, VersionInfo(lv, "history", path))
         for lv in self._bundle_versions():
@@ -342,14 +347,17 @@ class VersionStore:
         _write_atomic(d / f"{stem}.meta.json", orjson.dumps(meta, option=orjson.OPT_INDENT_2))
         return info
 
-    def _seed_from_bundle(self) -> None:
-        """Copy the bundled versions into the store (first swap only).
+    def seed(self) -> None:
+        """Copy the bundled versions into the store, once (call with the lock held).
 
         The bundled entities of Entity List, CMIC, MEU, 1260H and §1286 carry native names lent
         by multi's records of the same lists, which the bundled snapshot does not keep. They are
         moved into carrier records in the stored multi version, so any later assembly — with a
         new csl, say — lends them again exactly as the bundle was built.
         """
+        if all(any(i.version.content_hash == v.content_hash for i in self.stored(v.source))
+               for v in self._bundle_versions()):
+            return
         versions, entities = load_snapshot(self.bundle)
         by_version = {v.id: v.source for v in versions}
         parts: dict[str, list[Entity]] = {v.source: [] for v in versions}
@@ -387,7 +395,7 @@ class VersionStore:
         """(live, history, rolled back, serial) of the current pointer; seeds the store first."""
         old = self.pointer()
         if old is None:
-            self._seed_from_bundle()
+            self.seed()
             return {v.source: v.id for v in self._bundle_versions()}, {}, {}, 0
         return (dict(old["sources"]), {k: list(v) for k, v in old.get("history", {}).items()},
                 {k: list(v) for k, v in old.get("rolled_back", {}).items()}, int(old.get("serial", 0)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query as Q, Request
-from fastapi.responses import ORJSONResponse
+import orjson
+from fastapi import APIRouter, Query as Q, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ... import settings
@@ -65,8 +65,8 @@ def codes(values: list[str] | str | None, field: str = "lists") -> set[str] | No
         raise ApiError(str(exc), field=field, status=422) from exc
 
 
-@router.post("/screen", summary="Screen one name or a batch", response_class=ORJSONResponse)
-def screen(body: ScreenRequest, key: Analyst, screener: ScreenerDep, store: StoreDep, request: Request) -> ORJSONResponse:
+@router.post("/screen", summary="Screen one name or a batch", response_class=Response)
+def screen(body: ScreenRequest, key: Analyst, screener: ScreenerDep, store: StoreDep, request: Request) -> Response:
     """Screen up to CLEARWAY_MAX_BATCH names. Results are shaped like `clearway screen --json`.
 
     Every request is recorded in the audit trail before the response is sent.
@@ -80,10 +80,10 @@ def screen(body: ScreenRequest, key: Analyst, screener: ScreenerDep, store: Stor
     m.matches.labels("api").inc(sum(len(r.matches) for r in results))
     # Serialised directly: the result is plain data already, and FastAPI's generic encoder would
     # walk it again (a measurable share of a single-name request).
-    return ORJSONResponse({
+    return Response(orjson.dumps({
         "results": [{"id": q.id, **r.to_dict()} for q, r in zip(queries, results)],
         "list_versions": list_versions(screener),
-    })
+    }), media_type="application/json")
 
 
 @router.get("/lists", summary="Every loaded list")
