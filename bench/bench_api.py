@@ -101,6 +101,7 @@ def lat_summary(ms: list[float]) -> dict[str, Any]:
 def build_names(n: int, seed: int) -> tuple[list[str], dict[str, int]]:
     """A shuffled, deterministic mix: 25 % Chinese list names, 45 % English list names,
     10 % perturbed list names, 20 % made-up company names that should match nothing."""
+    sys.dont_write_bytecode = True  # leave no __pycache__ in bench/
     from bench_screen import made_up_name, perturb  # same folder; the screening benchmark's generators
     from clearway.snapshot import DEFAULT_SNAPSHOT, load_snapshot
 
@@ -202,6 +203,22 @@ def tree_cpu(root: int) -> dict[int, float]:
     return {p: proc_cpu_s(p) for p in proc_tree(root)}
 
 
+def all_cpu() -> dict[int, tuple[str, float]]:
+    """(command name, CPU seconds) of every process on the machine."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as fh:
+                st = fh.read()
+        except OSError:
+            continue
+        f = st[st.rfind(")") + 2:].split()
+        out[int(d)] = (st[st.find("(") + 1:st.rfind(")")], (int(f[11]) + int(f[12])) / CLK_TCK)
+    return out
+
+
 def machine_cpu() -> tuple[float, float]:
     """(busy, total) jiffies of the whole machine."""
     with open("/proc/stat") as fh:
@@ -221,6 +238,7 @@ class CpuWindow:
         self.ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.self0 = resource.getrusage(resource.RUSAGE_SELF)
         self.m0 = machine_cpu()
+        self.all0 = all_cpu()
 
     def stop(self) -> dict[str, Any]:
         wall = time.perf_counter() - self.t0
@@ -228,6 +246,15 @@ class CpuWindow:
         ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         self1 = resource.getrusage(resource.RUSAGE_SELF)
         m1 = machine_cpu()
+        all1 = all_cpu()
+        others: dict[str, float] = {}
+        for p, (comm, v) in all1.items():
+            if p in srv1 or p == os.getpid():
+                continue
+            d = v - (self.all0[p][1] if p in self.all0 and self.all0[p][0] == comm else 0.0)
+            if d > 0:
+                others[comm] = others.get(comm, 0.0) + d
+        top_others = dict(sorted(others.items(), key=lambda kv: -kv[1])[:4])
         per = {str(p): v - self.srv0.get(p, 0.0) for p, v in srv1.items()}
         server = sum(per.values())
         workers = [per[str(p)] for p in sorted(srv1) if is_worker(p)]
@@ -240,6 +267,9 @@ class CpuWindow:
             "children_cpu_s": (ch1.ru_utime + ch1.ru_stime) - (self.ch0.ru_utime + self.ch0.ru_stime),
             "self_cpu_s": (self1.ru_utime + self1.ru_stime) - (self.self0.ru_utime + self.self0.ru_stime),
             "machine_busy_pct": 100.0 * busy / total if total else math.nan,
+            "machine_busy_cpu_s": busy / CLK_TCK,
+            "other_processes_cpu_s": sum(others.values()),
+            "top_other_processes": top_others,
         }
 
 
@@ -802,6 +832,10 @@ def render(rep: dict[str, Any]) -> str:
     row("CPU s per worker process", lambda p: " / ".join(f(v) for v in p["cpu"]["worker_cpu_s"]) or "—")
     row("load generator CPU s", lambda p: f(p["cpu"]["loadgen_cpu_s"]))
     row("machine busy %", lambda p: f(p["cpu"]["machine_busy_pct"], ".0f"))
+    row("other processes CPU s (still running)", lambda p: f(p["cpu"]["other_processes_cpu_s"]))
+    L.append("    busiest other processes: " + "; ".join(
+        f"{k}: " + ", ".join(f"{n} {v:.1f}s" for n, v in ph[k]["cpu"]["top_other_processes"].items())
+        for k in ("healthz", "screen")))
     row("handler time p50 / p99 ms (server log)",
         lambda p: f"{f(p['log']['handler_ms'].get('p50_ms'), '.2f')}/{f(p['log']['handler_ms'].get('p99_ms'), '.1f')}")
     row("status codes (server log)", lambda p: ",".join(f"{k}:{v}" for k, v in sorted(p["log"]["status_codes"].items())) or "—")
