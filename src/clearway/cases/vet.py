@@ -173,7 +173,9 @@ def _evaluate(rule: Rule, spec: CaseSpec, parties: list[PartyResult], text: str)
         found = []
         for p in candidates:
             for h in p.hits:
-                if h.cleared or h.via != "name":
+                # Employees of a listed organisation are treated as the organisation (BIS FAQ;
+                # rules.md 1.4): a hit on a person's affiliation counts as the person's listing.
+                if h.cleared:
                     continue
                 lists = sorted(set(h.lists) & wanted)
                 if not lists:
@@ -182,7 +184,7 @@ def _evaluate(rule: Rule, spec: CaseSpec, parties: list[PartyResult], text: str)
                                      for lv in h.listings if lv["list"] in lists for t in texts):
                     continue
                 found.append({"party": p.party["name"], "entity_id": h.entity_id, "listed_name": h.name,
-                              "lists": lists, "score": h.score,
+                              "lists": lists, "score": h.score, "via": h.via,
                               "listings": [lv for lv in h.listings if lv["list"] in lists]})
         if not found:
             return None
@@ -250,7 +252,7 @@ def vet(spec: CaseSpec, screener: Screener, *, rules: RuleSet | None = None, tod
     assessment = max((f.assessment for f in findings), key=ASSESSMENTS.index, default="proceed")
     summary = {
         "parties": len(parties),
-        "listed_parties": sum(1 for p in parties if p.listed_on),
+        "listed_parties": sum(1 for p in parties if p.listed_on or p.affiliation_listed_on),
         "hits": sum(len(p.hits) for p in parties),
         "cleared_hits": sum(1 for p in parties for h in p.hits if h.cleared),
         "findings_by_severity": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES},

@@ -86,7 +86,7 @@ def list_cases(store: Store, status: str | None = None) -> list[dict[str, Any]]:
     if status:
         q = q.where(cases.c.status == status)
     with store.engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(q).all()]
+        return [{str(k): v for k, v in r._mapping.items()} for r in conn.execute(q).all()]
 
 
 def open_case_ids(store: Store) -> list[str]:
