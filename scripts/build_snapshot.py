@@ -27,20 +27,19 @@ Usage: python scripts/build_snapshot.py [--shared DIR] [--out DIR]
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from clearway.model import ALIAS, PRIMARY, WEAK, Entity, ListVersion, add_name  # noqa: E402
+from clearway.assemble import MULTI_TARGET, assemble  # noqa: E402
+from clearway.model import Entity  # noqa: E402
 from clearway.snapshot import load_snapshot, save_snapshot  # noqa: E402
 from clearway.sources import bis_mieu, cn_mofcom, cn_sanctions, csl, dod_1260h, fcc, multi, ndaa_1286  # noqa: E402
 from clearway.sources.base import Parsed, read_source  # noqa: E402
-from clearway.sources.dod_1260h import group_key, norm_key  # noqa: E402
 
 _OS = "https://github.com/opensanctions/opensanctions"
 
@@ -64,9 +63,6 @@ HISTORY = [
     (cn_sanctions, "cn_sanctions_2026-06-29.csv", "2026-06-29", f"{_OS}/tree/main/datasets/cn/sanctions"),
 ]
 
-MULTI_ONLY = {"UFLPA", "METI-EUL", "CA-NRO"}  # lists only multi carries: kept as entities
-MULTI_TARGET = {"EL": "csl", "CMIC": "csl", "MEU": "csl", "1260H": "dod_1260h", "1286": "ndaa_1286"}
-
 
 def _parse(module, shared: Path, filename: str, published: str, url: str) -> Parsed:
     t = time.perf_counter()
@@ -79,91 +75,6 @@ def _parse(module, shared: Path, filename: str, published: str, url: str) -> Par
     if len(parsed.problems) > 5:
         print(f"      ... {len(parsed.problems) - 5} more")
     return parsed
-
-
-def _variants(english: str) -> list[str]:
-    """Extra match keys for multi's joined names ("A and affiliates - B - C", "X (a.k.a. Y)")."""
-    out = []
-    for part in re.split(r"\s+-\s+", english):
-        part = re.sub(r"\s+and (its )?affiliates\b", "", part, flags=re.IGNORECASE).strip()
-        if part:
-            out.append(part)
-    return out
-
-
-def loose_key(name: str) -> str:
-    """Key ignoring a trailing parenthesis ("(CASIC)", "(formerly ZEMIC)") and legal forms."""
-    return group_key(re.sub(r"\s*\([^()]*\)\s*$", "", name)) or norm_key(name)
-
-
-def _lookup(index: dict, code: str, keys) -> list[Entity]:
-    out: list[Entity] = []
-    for k in keys:
-        for ent in index.get((code, k), ()):
-            if ent not in out:
-                out.append(ent)
-    return out
-
-
-def attach_multi_natives(multi_entities: list[Entity], by_source: dict[str, list[Entity]]) -> dict[str, Counter]:
-    """Attach multi's native names (WEAK) to the matching entity of the same list elsewhere.
-
-    Match tiers, each tried only when the one before found nothing: (1) the record's English
-    name or an alias equals a primary/alias name of the target (case, punctuation, whitespace
-    ignored); (2) one of the parts of a joined English name ("A and affiliates - B - C") does;
-    (3) the same ignoring a trailing parenthesis and legal forms ("China Electronics Technology
-    Group (CETC)" ~ "China Electronics Technology Group Corporation (CETC)") — accepted only when
-    it points at exactly one entity.
-    """
-    index: dict[tuple[str, str], list[Entity]] = defaultdict(list)  # (list code, name key) -> entities
-    loose: dict[tuple[str, str], list[Entity]] = defaultdict(list)
-    for code, source in MULTI_TARGET.items():
-        for ent in by_source[source]:
-            if not any(lst.list == code for lst in ent.listings):
-                continue
-            for n in ent.names:
-                if n.kind in (PRIMARY, ALIAS):
-                    for idx, k in ((index, norm_key(n.value)), (loose, loose_key(n.value))):
-                        if k and ent not in idx[(code, k)]:
-                            idx[(code, k)].append(ent)
-
-    stats: dict[str, Counter] = defaultdict(Counter)
-    for rec in multi_entities:
-        code = rec.listings[0].list
-        if code not in MULTI_TARGET:
-            continue
-        weak = [n for n in rec.names if n.kind == WEAK]
-        st = stats[code]
-        st["records"] += 1
-        if weak:
-            st["with native"] += 1
-        own = [n.value for n in rec.names if n.kind in (PRIMARY, ALIAS)]
-        primary = next((n.value for n in rec.names if n.kind == PRIMARY), "")
-        how = "matched"
-        targets = _lookup(index, code, (norm_key(v) for v in own))
-        if not targets:
-            how = "matched (name split)"
-            targets = _lookup(index, code, (norm_key(v) for v in _variants(primary)))
-        if not targets:
-            how = "matched (loose)"
-            targets = _lookup(loose, code, (loose_key(v) for v in own + _variants(primary)))
-            if len(targets) > 1:
-                st["ambiguous"] += 1
-                targets = []
-        if not targets:
-            st["unmatched"] += 1
-            if weak:
-                st["unmatched with native"] += 1
-            continue
-        st[how] += 1
-        for ent in targets:
-            before = len(ent.names)
-            for n in weak:
-                add_name(ent.names, n.value, WEAK, n.lang)
-            st["weak names added"] += len(ent.names) - before
-            if len(ent.names) > before:
-                st["entities enriched"] += 1
-    return stats
 
 
 def list_counts(entities: list[Entity]) -> dict[str, tuple[int, int]]:
@@ -191,19 +102,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     print(f"Parsing the newest versions from {shared}")
-    versions: list[ListVersion] = []
-    by_source: dict[str, list[Entity]] = {}
+    parts = {}
     for module, filename, published, url in CURRENT:
         parsed = _parse(module, shared, filename, published, url)
-        versions.append(parsed.version)
-        by_source[parsed.version.source] = parsed.entities
-
+        parts[parsed.version.source] = (parsed.version, parsed.entities)
     mparsed = _parse(multi, shared, *MULTI)
-    versions.append(mparsed.version)
-    by_source["multi"] = [e for e in mparsed.entities if e.listings[0].list in MULTI_ONLY]
+    parts[mparsed.version.source] = (mparsed.version, mparsed.entities)
 
+    # clearway.assemble is shared with `clearway update`: both build a snapshot the same way.
+    versions, entities, stats = assemble(parts)
     print("\nAttaching multi native names (WEAK) to the primary sources:")
-    stats = attach_multi_natives(mparsed.entities, by_source)
     for code, st in sorted(stats.items()):
         matched = st["matched"] + st["matched (name split)"] + st["matched (loose)"]
         print(f"  {code:<6} -> {MULTI_TARGET[code]:<10} {st['records']:>5} records ({st['with native']} with a native name): "
@@ -212,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
               f"{st['unmatched with native']} with a native name); "
               f"{st['weak names added']} weak names added to {st['entities enriched']} entities")
 
-    entities = [e for source in by_source.values() for e in source]
     ids = Counter(e.id for e in entities)
     dup = [i for i, c in ids.items() if c > 1]
     if dup:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from monitor_support import SHARED, clearway, free_port, modified_compact
 
 needs_data = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared list data not found at {SHARED}")
 PARTNER = "Shenzhen Quantum Lattice Instruments Co., Ltd."
+
+
+def parallel(home, *arg_lists):
+    with ThreadPoolExecutor(max_workers=len(arg_lists)) as pool:
+        return list(pool.map(lambda a: clearway(home, *a), arg_lists))
 
 
 @pytest.fixture
@@ -55,25 +61,21 @@ def test_update_watch_alerts_diff_rollback(home, tmp_path):
     assert "csl@2026-08-01#" in r.stdout and "(+1 −0 ~0 since csl@2026-07-31#" in r.stdout
     assert "1 alert(s)" in r.stdout
 
-    alerts = json.loads(clearway(home, "alerts", "--json").stdout)
+    alerts, lists, md = parallel(home, ["alerts", "--json"], ["lists", "--json"], ["diff", "EL", "--markdown"])
+    alerts = json.loads(alerts.stdout)
     assert [(a["kind"], a["target_id"], a["party"]) for a in alerts] == [("new_hit", entry_id, PARTNER)]
-
-    lists = {row["code"]: row for row in json.loads(clearway(home, "lists", "--json").stdout)}
+    lists = {row["code"]: row for row in json.loads(lists.stdout)}
     assert lists["EL"]["as_of"] == "2026-08-01" and lists["EL"]["entities"] == 3421
     assert lists["EL"]["last_checked"] and lists["UFLPA"]["last_checked"] == ""
-
-    md = clearway(home, "diff", "EL", "--markdown").stdout
-    assert "**1 added**" in md and f"**{PARTNER}** — EL · CN · 91 FR 10001" in md
+    assert "**1 added**" in md.stdout and f"**{PARTNER}** — EL · CN · 91 FR 10001" in md.stdout
 
     r = clearway(home, "update", "--rollback", "csl")
     assert r.returncode == 0 and "Rolled csl back" in r.stdout, r.stderr
-    kinds = [a["kind"] for a in json.loads(clearway(home, "alerts", "--json").stdout)]
-    assert kinds == ["hit_gone", "new_hit"]
-    r = clearway(home, "update", "--source", f"csl={newer}")
-    assert r.returncode == 1 and "rolled back by hand" in r.stdout
-
-    r = clearway(home, "audit", "verify")
-    assert r.returncode == 0 and "chain verified" in r.stdout
+    alerts, again, verify = parallel(home, ["alerts", "--json"], ["update", "--source", f"csl={newer}"],
+                                     ["audit", "verify"])
+    assert [a["kind"] for a in json.loads(alerts.stdout)] == ["hit_gone", "new_hit"]
+    assert again.returncode == 1 and "rolled back by hand" in again.stdout
+    assert verify.returncode == 0 and "chain verified" in verify.stdout
 
 
 def test_watch_import_list_remove(home, tmp_path):

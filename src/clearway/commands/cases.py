@@ -22,6 +22,8 @@ _ASSESS_STYLE = {"proceed": "bold green", "proceed-with-conditions": "bold yello
 
 def register(app: typer.Typer) -> None:
     app.add_typer(case_app, name="case")
+    # Open cases' parties are re-screened by `clearway update` like the watchlist.
+    from ..cases import monitoring  # noqa: F401
 
 
 def _ctx():

@@ -137,8 +137,11 @@ def update_cmd(
     After a swap the watchlist is re-screened and changes become alerts. Exit status 1 when a
     source failed or was refused (the others are still applied).
 
-    Unattended, every 6 hours:  clearway update --schedule 6h
-    or from cron:  17 */6 * * *  clearway update >> ~/clearway-update.log 2>&1
+    \b
+    Unattended, every 6 hours:
+      clearway update --schedule 6h
+    or from cron:
+      17 */6 * * *  clearway update >> ~/clearway-update.log 2>&1
     """
     cli = _cli()
 
@@ -202,7 +205,7 @@ def update_cmd(
                     started = time.monotonic()
                     try:
                         once()
-                    except (cli.CliError, VersionStoreError) as exc:
+                    except (cli.CliError, VersionStoreError, OSError) as exc:
                         cli.err.print(f"update failed: {exc}", highlight=False, markup=False)
                     except Exception as exc:  # keep the schedule going; say what happened
                         cli.err.print(f"update failed: {type(exc).__name__}: {exc}", highlight=False, markup=False)
@@ -214,6 +217,8 @@ def update_cmd(
             return once()
         except VersionStoreError as exc:
             raise cli.CliError(str(exc)) from None
+        except OSError as exc:  # the data directory is not writable, the disk is full…
+            raise cli.CliError(f"cannot update the lists in the data directory: {exc}") from None
 
     code = cli._run(run)
     if code:
@@ -315,7 +320,9 @@ def diff_cmd(
 
     With the bundled data alone, `clearway diff csl` compares the 2022 and the 2026 Consolidated
     Screening Lists; after updates, the two newest stored versions. Two publisher files work too:
-    clearway diff ofac_sdn sdn_2024-05-02.csv.gz sdn_2024-05-03.csv.gz
+
+    \b
+      clearway diff ofac_sdn sdn_2024-05-02.csv.gz sdn_2024-05-03.csv.gz
     """
     cli = _cli()
 
@@ -462,7 +469,7 @@ def watch_add(
 
 @watch_app.command("import")
 def watch_import(
-    path: Annotated[Path, typer.Argument(help="CSV (name,country,schema[,note]) or JSONL ({\"name\", \"country\"?, \"schema\"?}).")],
+    path: Annotated[Path, typer.Argument(help="CSV (id,name,country,schema) or JSONL ({\"name\", \"country\"?, \"schema\"?}), as for `clearway screen --input`.")],
     fmt: Annotated[Optional[str], typer.Option("--format", help="csv or jsonl (default: from the extension).")] = None,
     as_json: _JsonOpt = False,
     db: _DbOpt = None,
@@ -495,7 +502,7 @@ def watch_import(
                 skipped += 1
                 continue
             added.append(mdb.add_watch(store, query.name, actor=cli._actor(), country=query.country,
-                                       schema=query.schema, birth_date=query.birth_date, note=str(q.get("note") or "")))
+                                       schema=query.schema, birth_date=query.birth_date))
         hits = 0
         if added:
             sc = cli._screener(None)

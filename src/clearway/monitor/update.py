@@ -196,7 +196,11 @@ def run_update(vs: VersionStore, sources: Mapping[str, str] | None = None, *, ac
                 out.status, out.message = NOT_MODIFIED, "the publisher says it has not changed (HTTP 304)"
                 check["version"] = out.previous
             else:
-                _accept(vs, pubs[source], got, out, live, counts, accept_shrink, max_shrink)
+                try:
+                    _accept(vs, pubs[source], got, out, live, counts, accept_shrink, max_shrink)
+                except Exception as exc:  # a parser or disk failure on one source never stops the others
+                    out.status = FAILED
+                    out.message = f"could not check or store the download ({type(exc).__name__}: {exc})"
                 if out.status == NEW and out.version is not None:
                     staged[source] = out.version.id
                 if out.ok:
@@ -285,7 +289,8 @@ def rescreen_if_stale(vs: VersionStore, store, *, actor: str, force: bool = Fals
     versions = live_version_ids(vs)
     if screener is None and not force:
         targets, problems = collect_targets(store)
-        stale = [t for t in targets if (b := db.get_baseline(store, t.kind, t.id)) is None or b[1] != versions]
+        bases = {kind: db.get_baselines(store, kind) for kind in {t.kind for t in targets}}
+        stale = [t for t in targets if (b := bases[t.kind].get(t.id)) is None or b[1] != versions]
         if not stale:
             return RescreenReport(targets=len(targets), skipped=problems)
     if screener is None:

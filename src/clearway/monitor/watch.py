@@ -219,9 +219,10 @@ def rescreen(screener: Screener, store: Store, *, actor: str, force: bool = Fals
     versions = [v.id for v in screener.versions]
     targets, problems = collect_targets(store)
     report = RescreenReport(targets=len(targets), skipped=problems)
+    bases = {kind: db.get_baselines(store, kind) for kind in {t.kind for t in targets}}
     todo: list[tuple[Target, list[dict[str, Any]] | None]] = []
     for t in targets:
-        base = db.get_baseline(store, t.kind, t.id)
+        base = bases[t.kind].get(t.id)
         if base is not None and base[1] == versions and not force:
             continue
         todo.append((t, base[0] if base is not None else t.baseline))

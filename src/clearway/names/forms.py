@@ -211,7 +211,7 @@ def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
             add(last, ACRONYM_PART)
     # "Name Co., Ltd., Xi'an, Shaanxi": the trailing location is not part of the name.
     m2 = _LEGAL_TAIL_RE.match(value)
-    if m2:
+    if m2 and _only_place_and_legal(value[m2.end(1):]):
         add(m2.group(1), CUT_LOCATION)
     return tuple(out)
 
@@ -233,10 +233,11 @@ def _only_place_and_legal(text: str) -> bool:
     from .glossary import place_words
 
     t = latin_tokens(fold(text))
-    return all(w in _PLACES for w in t.words) if t.words else True
+    return all(w in _PLACES or w in _LOCATION_WORDS for w in t.words) if t.words else True
 
 
 _PLACES = __import__("clearway.names.glossary", fromlist=["place_words"]).place_words()
+_LOCATION_WORDS = frozenset("province city district county prc china hong kong sar municipality".split())
 
 
 def strip_parentheses(value: str) -> str:

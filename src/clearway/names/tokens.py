@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+from rapidfuzz.distance import OSA
 
 from .glossary import (
     ABBREVIATIONS,
@@ -103,6 +104,19 @@ _PINYIN_STARTS = frozenset(
 _MULTIWORD_ROMANISATIONS = {k: v for k, v in ROMANISATIONS.items() if " " in k}
 
 
+_LEGAL_LONG = tuple(f for f in LEGAL_FORMS if len(f) >= 3)
+
+
+@lru_cache(maxsize=8192)
+def _legal_typo(word: str) -> bool:
+    """A slip in a legal form at the end of a name ("Co., tLd.", "Limted"): one edit (a swap
+    counts as one) from a legal form of three letters or more."""
+    if len(word) < 3 or not word.isalpha():
+        return False
+    return any(abs(len(word) - len(f)) <= 1 and OSA.distance(word, f, score_cutoff=1) <= 1
+               and (len(f) > 3 or sorted(word) == sorted(f)) for f in _LEGAL_LONG)
+
+
 @lru_cache(maxsize=65536)
 def latin_tokens(folded: str) -> Tokens:
     """Tokens of a folded Latin-script name (see :func:`clearway.names.text.fold`)."""
@@ -159,7 +173,8 @@ def latin_tokens(folded: str) -> Tokens:
             alts.append(1)
             g += 1
             continue
-        if w in LEGAL_FORMS or (i == n and w in LEGAL_FORMS_FINAL and len(words) > 0):
+        if w in LEGAL_FORMS or (i == n and w in LEGAL_FORMS_FINAL and len(words) > 0) or (
+                i >= n - 1 and len(words) > 0 and _legal_typo(w)):
             legal = True
             continue
         if w in STOPWORDS:

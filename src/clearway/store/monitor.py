@@ -135,6 +135,13 @@ def get_baseline(store: Store, kind: str, target_id: str) -> tuple[list[dict[str
     return orjson.loads(r.result), orjson.loads(r.list_versions)
 
 
+def get_baselines(store: Store, kind: str) -> dict[str, tuple[list[dict[str, Any]], list[str]]]:
+    """Every baseline of one kind of target: id -> (result, list versions)."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(rescreen_baselines).where(rescreen_baselines.c.target_kind == kind)).all()
+    return {r.target_id: (orjson.loads(r.result), orjson.loads(r.list_versions)) for r in rows}
+
+
 def save_baseline(store: Store, kind: str, target_id: str, result: list[dict[str, Any]], versions: list[str]) -> None:
     values = {"result": _dump(result), "list_versions": _dump(versions), "screened_at": now()}
     with store.engine.begin() as conn:
