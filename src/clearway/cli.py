@@ -565,10 +565,16 @@ def audit_export(
 from .commands import cases as _cases  # noqa: E402
 
 _cases.register(app)
+from .commands import batch as _batch  # noqa: E402
+
+_batch.register(app)
 
 from .commands import monitor as _monitor  # noqa: E402  (update, diff, watch, alerts)
 
 _monitor.register(app)
+from .commands import users as _users  # noqa: E402  (web sign-in users)
+
+_users.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry

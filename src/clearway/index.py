@@ -5,6 +5,10 @@ frequencies as word weights. Retrieval sums the weights of shared words and keep
 forms per query; words so common that they tell nothing apart on their own (``china``,
 ``technology``) are left to scoring rather than retrieval. A query word the index has never seen
 is looked up by spelling (rapidfuzz over words of similar length), so typos still retrieve.
+
+Words are visited in the order a name writes them (``dict.fromkeys``, never ``set``), so sums of
+weights and the order of tied candidates do not depend on Python's per-process string hashing:
+every process — a server worker, a batch worker, a Dask worker — gives the same answer.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .names.text import has_han
 MAX_RETRIEVAL_DF = 4000  # words in more forms than this do not retrieve on their own
 PLACE_WEIGHT = 2.0  # a place word missing from one name (Xi'an, Harbin) costs double
 TYPO_MIN_LEN = 4
+SIMILAR_CACHE = 100_000  # words whose spelling neighbours are remembered
 
 
 class NameIndex:
@@ -45,20 +50,24 @@ class NameIndex:
                     self.form_entity.append(ei)
                     self.form_name.append(ni)
                     self.entity_forms[ei].append(fid)
-                    for tok in set(form.tokens):
+                    for tok in dict.fromkeys(form.tokens):
                         postings[tok].append(fid)
         self.postings: dict[str, list[int]] = dict(postings)
         n = max(1, len(self.forms))
         self._n = n
         self.places = place_words()
         self.idf: dict[str, float] = {t: math.log(1.0 + n / len(p)) for t, p in self.postings.items()}
-        self.form_weight: list[float] = [sum(self.idf[t] for t in set(f.tokens)) or 1.0 for f in self.forms]
+        self.form_weight: list[float] = [sum(self.idf[t] for t in dict.fromkeys(f.tokens)) or 1.0 for f in self.forms]
         self._unseen_idf = math.log(1.0 + n)
         by_len: dict[int, list[str]] = defaultdict(list)
         for tok in self.postings:
             if len(tok) >= TYPO_MIN_LEN and tok.isascii() and tok.isalpha():
                 by_len[len(tok)].append(tok)
         self._vocab_by_len = dict(by_len)
+        # similar_words answers by word: a pure function of the word and the (fixed) vocabulary,
+        # and the costliest step for names the lists do not contain (a rapidfuzz scan of every
+        # word of similar length). Files of names repeat such words; bounded, cleared when full.
+        self._similar: dict[tuple[str, int], list[tuple[str, float]]] = {}
 
     def han_proper_names(self, entity: int) -> dict[str, set[str]]:
         """Pinyin → the Chinese proper-name words with that reading, in the entity's Chinese names."""
@@ -85,6 +94,15 @@ class NameIndex:
         """Index words spelled like an unseen query word (typos, transpositions)."""
         if len(token) < TYPO_MIN_LEN or not token.isascii():
             return []
+        key = (token, limit)
+        found = self._similar.get(key)
+        if found is None:
+            if len(self._similar) >= SIMILAR_CACHE:
+                self._similar.clear()
+            found = self._similar[key] = self._similar_words(token, limit)
+        return list(found)
+
+    def _similar_words(self, token: str, limit: int) -> list[tuple[str, float]]:
         pool: list[str] = []
         for size in range(len(token) - 1, len(token) + 2):
             pool.extend(self._vocab_by_len.get(size, ()))
@@ -103,7 +121,7 @@ class NameIndex:
         for qf in query_forms:
             # Each query form adds at most 1 (the share of its weight a name covers), so a long
             # English reading cannot crowd out an exact match on the Chinese characters.
-            toks = set(qf.tokens)
+            toks = dict.fromkeys(qf.tokens)
             norm = sum(self.weight(t) for t in toks) or 1.0
             for tok in toks:
                 post = self.postings.get(tok)
@@ -129,7 +147,7 @@ class NameIndex:
         if not acc:
             # Only very common words: fall back to them, so "China Telecom" style names still retrieve.
             for qf in query_forms:
-                for tok in set(qf.tokens):
+                for tok in dict.fromkeys(qf.tokens):
                     for fid in self.postings.get(tok, ())[: MAX_RETRIEVAL_DF * 4]:
                         acc[fid] += self.weight(tok)
                         raw[fid] += self.weight(tok)

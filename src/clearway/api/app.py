@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import __version__, settings
+from .. import __version__, settings, web
 from ..inventory import list_inventory
 from ..monitor.live import ScreenerHolder, keep_fresh
 from ..screen import Screener
@@ -26,7 +26,7 @@ from ..store import Store, open_store
 from .deps import KeyCache, RateLimiter, presented_key
 from .errors import ApiError, Unauthorized
 from .observability import Metrics, log, log_request, setup_logging
-from .routers import cases, ops, reconcile, v1, yente
+from .routers import alerts, cases, ops, reconcile, v1, yente
 
 
 class BodyLimit:
@@ -226,7 +226,8 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
 
     app.add_middleware(Observe)
     app.add_middleware(BodyLimit, limit=settings.get_int("max_body"))
-    for r in (ops.router, v1.router, yente.router, reconcile.router, cases.router):
+    for r in (ops.router, v1.router, yente.router, reconcile.router, cases.router, alerts.router):
         app.include_router(r)
+    web.install(app)  # the pages: /search, /cases, /batch, /lists, /landscape (clearway.web)
     logging.getLogger("uvicorn.access").disabled = True
     return app

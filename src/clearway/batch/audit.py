@@ -1,0 +1,28 @@
+"""The one audit record of a batch: what was screened (the input's SHA-256), against which lists,
+how many rows were screened, matched and rejected, and where the per-row results are — each
+result file with its SHA-256, so the hash-chained trail proves they are the files the run wrote."""
+
+from __future__ import annotations
+
+from ..screen import ALGORITHM_VERSION
+
+
+def record_batch(store, actor: str, summary, checkpoint) -> int:
+    c = summary.counts
+    rec = store.append("batch", actor, {
+        "channel": "cli-batch",
+        "algorithm": ALGORITHM_VERSION,
+        "list_versions": summary.list_versions,
+        "input": {"path": summary.input, "sha256": summary.input_sha256, "format": summary.input_format},
+        "columns": summary.columns,
+        "settings": {k: checkpoint.settings.get(k) for k in ("lists", "threshold", "limit", "encoding", "sheet")},
+        "counts": {"rows": c["rows"], "screened": c["screened"], "matched": c["matched"],
+                   "rejected": c["rejected"], "unique_queries": c["unique"]},
+        "output": {"path": summary.output, "sha256": summary.output_sha256, "format": summary.output_format},
+        "matches": {"path": summary.matches, "sha256": summary.matches_sha256},
+        "rejects": {"path": summary.rejects, "sha256": summary.rejects_sha256},
+        "executor": summary.executor,
+        "started_at": checkpoint.started_at,
+        "resumes": checkpoint.resumes,
+    })
+    return rec.seq
