@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import secrets
+import threading
+from contextlib import contextmanager
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -86,9 +89,33 @@ class Store:
         self.engine = engine
         self.url = url
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps, which
+        # under load turns into long waits. Appends therefore queue on a lock first: a thread lock
+        # within the process and an OS file lock across processes (both wake the next writer as
+        # soon as the lock is free).
+        self._append_lock = threading.Lock()
+        self._lock_file = None
+        database = engine.url.database if self.backend == "sqlite" else None
+        if database and database != ":memory:":
+            self._lock_file = open(f"{database}.audit-lock", "a+b")  # noqa: SIM115 - held for the store's life
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    @contextmanager
+    def _writer(self):
+        with self._append_lock:
+            if self._lock_file is None:
+                yield
+                return
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
 
     def ping(self) -> bool:
         try:
@@ -152,7 +179,7 @@ class Store:
     def append(self, kind: str, actor: str, payload: dict[str, Any]) -> AuditRecord:
         """Append one record to the chain; committed (durable) when this returns."""
         body = canonical(payload)
-        with self.engine.begin() as conn:
+        with self._writer(), self.engine.begin() as conn:
             # The head row is the chain's lock: SQLite serialises writers with BEGIN IMMEDIATE,
             # PostgreSQL with the row lock, so concurrent writers extend one chain.
             q = select(audit_head).where(audit_head.c.id == 1)
