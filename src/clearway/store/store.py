@@ -72,6 +72,19 @@ class AuditRecord:
 
 
 @dataclass
+class _Pending:
+    """A record waiting for the next group commit."""
+
+    kind: str
+    actor: str
+    payload: dict[str, Any]
+    body: str
+    record: AuditRecord | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+@dataclass
 class VerifyReport:
     records: int
     ok: bool
@@ -94,6 +107,8 @@ class Store:
         # within the process and an OS file lock across processes (both wake the next writer as
         # soon as the lock is free).
         self._append_lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Pending] = []
         self._lock_file = None
         database = engine.url.database if self.backend == "sqlite" else None
         if database and database != ":memory:":
@@ -106,16 +121,15 @@ class Store:
             self._lock_file = None
 
     @contextmanager
-    def _writer(self):
-        with self._append_lock:
-            if self._lock_file is None:
-                yield
-                return
-            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+    def _file_lock(self):
+        if self._lock_file is None:
+            yield
+            return
+        fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
 
     def ping(self) -> bool:
         try:
@@ -177,25 +191,53 @@ class Store:
     # -- audit trail -------------------------------------------------------------------------
 
     def append(self, kind: str, actor: str, payload: dict[str, Any]) -> AuditRecord:
-        """Append one record to the chain; committed (durable) when this returns."""
-        body = canonical(payload)
-        with self._writer(), self.engine.begin() as conn:
-            # The head row is the chain's lock: SQLite serialises writers with BEGIN IMMEDIATE,
-            # PostgreSQL with the row lock, so concurrent writers extend one chain.
+        """Append one record to the chain; committed (durable) when this returns.
+
+        Group commit: a caller that finds the writer busy leaves its record in a queue; whoever
+        holds the writer next commits every queued record in one transaction (one disk flush
+        for many screenings), and each caller returns once its own record is committed.
+        """
+        item = _Pending(kind, actor, payload, canonical(payload))
+        with self._queue_lock:
+            self._queue.append(item)
+        with self._append_lock:
+            if not item.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                try:
+                    self._commit(batch)
+                except BaseException as exc:
+                    for p in batch:
+                        p.error, p.done = exc, True
+                    raise
+        if item.error is not None:
+            raise item.error
+        assert item.record is not None
+        return item.record
+
+    def _commit(self, batch: list["_Pending"]) -> None:
+        with self._file_lock(), self.engine.begin() as conn:
+            # The head row is the chain's lock: SQLite serialises writers with BEGIN IMMEDIATE
+            # (and the file lock), PostgreSQL with the row lock, so all writers extend one chain.
             q = select(audit_head).where(audit_head.c.id == 1)
             if self.backend == "postgresql":
                 q = q.with_for_update()
             head = conn.execute(q).first()
             if head is None:  # pragma: no cover - the migration creates the head row
                 raise RuntimeError("the audit head row is missing; run the migrations")
-            seq = head.seq + 1
-            prev = head.hash
-            at = now()
-            digest = record_hash(seq, at, actor, kind, prev, body)
-            conn.execute(insert(audit_log).values(seq=seq, at=at, actor=actor, kind=kind, payload=body,
-                                                  prev_hash=prev, hash=digest))
-            conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
-        return AuditRecord(seq, at, actor, kind, payload, prev, digest)
+            seq, prev = head.seq, head.hash
+            rows = []
+            for p in batch:
+                seq += 1
+                at = now()
+                digest = record_hash(seq, at, p.actor, p.kind, prev, p.body)
+                rows.append(dict(seq=seq, at=at, actor=p.actor, kind=p.kind, payload=p.body, prev_hash=prev, hash=digest))
+                p.record = AuditRecord(seq, at, p.actor, p.kind, p.payload, prev, digest)
+                prev = digest
+            conn.execute(insert(audit_log), rows)
+            conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))
+        for p in batch:
+            p.done = True
 
     def records(self, since: str | None = None, batch: int = 1000) -> Iterator[AuditRecord]:
         """Every record in chain order (from ``since``, an ISO time, when given)."""
