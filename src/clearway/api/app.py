@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 
@@ -117,6 +118,15 @@ class Observe:
             log_request(scope["method"], scope["path"], status, started, state.get("key_id"))
 
 
+def _freeze_heap() -> None:
+    """Move the loaded lists out of the garbage collector's sight: they live as long as the
+    process (or until the next list version) and contain no cycles to collect, yet every full
+    collection would walk their hundreds of thousands of objects — a pause of a tenth of a
+    second in the middle of some request."""
+    gc.collect()
+    gc.freeze()
+
+
 def _field(loc: tuple[Any, ...], kind: str = "") -> str:
     if kind == "json_invalid":  # the location is a character offset, not a field
         return "body"
@@ -146,12 +156,14 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
         app.state.screener = holder.current
         app.state.store = store or await run_in_threadpool(open_store, db_url)
         _list_metrics(app.state.metrics, holder.current)
+        _freeze_heap()
         log.info("ready", extra={"fields": {"event": "ready", "entities": len(app.state.screener.entities),
                                             "database": app.state.store.backend}})
 
         def swapped(new: Screener) -> None:
             app.state.screener = new
             _list_metrics(app.state.metrics, new)
+            _freeze_heap()
             log.info("lists reloaded", extra={"fields": {"event": "lists reloaded", "entities": len(new.entities),
                                                          "versions": [v.id for v in new.versions]}})
 
