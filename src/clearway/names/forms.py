@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import han
+from .glossary import place_words
 from .text import fold, has_han, script_of
 from .tokens import latin_tokens, stem, union_readings
 
@@ -230,13 +231,11 @@ def whole_name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
 
 def _only_place_and_legal(text: str) -> bool:
     """'(Beijing Co., Ltd.)' locates a party; it is not a short name of it."""
-    from .glossary import place_words
-
     t = latin_tokens(fold(text))
     return all(w in _PLACES or w in _LOCATION_WORDS for w in t.words) if t.words else True
 
 
-_PLACES = __import__("clearway.names.glossary", fromlist=["place_words"]).place_words()
+_PLACES = place_words()
 _LOCATION_WORDS = frozenset("province city district county prc china hong kong sar municipality".split())
 
 
@@ -254,10 +253,6 @@ def strip_parentheses(value: str) -> str:
         return " " if at_end or acronym else m.group(0)
 
     return " ".join(_PAREN_RE.sub(repl, value).split()).strip(" .,;")
-
-
-def is_acronym_like(form: Form) -> bool:
-    return len(form.tokens) == 1 and form.script == LATIN and len(form.tokens[0]) <= 6
 
 
 __all__ = ["Form", "name_forms", "stem", "LATIN", "HAN"]
