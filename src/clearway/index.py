@@ -4,7 +4,7 @@ An inverted index from comparison tokens to the forms that contain them, with in
 frequencies as word weights. Retrieval sums the weights of shared words and keeps the best few
 forms per query; words so common that they tell nothing apart on their own (``china``,
 ``technology``) are left to scoring rather than retrieval. A query word the index has never seen
-is looked up by spelling (rapidfuzz over words of similar length), so typos still retrieve.
+is looked up by spelling (:mod:`clearway.spelling`), so typos still retrieve.
 
 Words are visited in the order a name writes them (``dict.fromkeys``, never ``set``), so sums of
 weights and the order of tied candidates do not depend on Python's per-process string hashing:
@@ -13,21 +13,22 @@ every process — a server worker, a batch worker, a Dask worker — gives the s
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Callable
-
-from rapidfuzz import fuzz, process
+from operator import itemgetter
 
 from .model import WEAK, Entity
 from .names.forms import HAN, LATIN, Form, name_forms
 from .names.glossary import place_words
 from .names.han import pinyin
 from .names.text import has_han
+from .spelling import SpellingIndex
 
 MAX_RETRIEVAL_DF = 4000  # words in more forms than this do not retrieve on their own
 PLACE_WEIGHT = 2.0  # a place word missing from one name (Xi'an, Harbin) costs double
-TYPO_MIN_LEN = 4
+HEAD_FACTOR = 4  # candidates ranked before the caps per entity and per name (× the limit)
 SIMILAR_CACHE = 100_000  # words whose spelling neighbours are remembered
 
 
@@ -59,14 +60,10 @@ class NameIndex:
         self.idf: dict[str, float] = {t: math.log(1.0 + n / len(p)) for t, p in self.postings.items()}
         self.form_weight: list[float] = [sum(self.idf[t] for t in dict.fromkeys(f.tokens)) or 1.0 for f in self.forms]
         self._unseen_idf = math.log(1.0 + n)
-        by_len: dict[int, list[str]] = defaultdict(list)
-        for tok in self.postings:
-            if len(tok) >= TYPO_MIN_LEN and tok.isascii() and tok.isalpha():
-                by_len[len(tok)].append(tok)
-        self._vocab_by_len = dict(by_len)
+        self.spelling = SpellingIndex(self.postings)
         # similar_words answers by word: a pure function of the word and the (fixed) vocabulary,
-        # and the costliest step for names the lists do not contain (a rapidfuzz scan of every
-        # word of similar length). Files of names repeat such words; bounded, cleared when full.
+        # and still a costly step for names the lists do not contain. Files of names repeat
+        # such words; bounded, cleared when full.
         self._similar: dict[tuple[str, int], list[tuple[str, float]]] = {}
 
     def han_proper_names(self, entity: int) -> dict[str, set[str]]:
@@ -92,22 +89,13 @@ class NameIndex:
 
     def similar_words(self, token: str, limit: int = 3) -> list[tuple[str, float]]:
         """Index words spelled like an unseen query word (typos, transpositions)."""
-        if len(token) < TYPO_MIN_LEN or not token.isascii():
-            return []
         key = (token, limit)
         found = self._similar.get(key)
         if found is None:
             if len(self._similar) >= SIMILAR_CACHE:
                 self._similar.clear()
-            found = self._similar[key] = self._similar_words(token, limit)
+            found = self._similar[key] = self.spelling.similar(token, limit)
         return list(found)
-
-    def _similar_words(self, token: str, limit: int) -> list[tuple[str, float]]:
-        pool: list[str] = []
-        for size in range(len(token) - 1, len(token) + 2):
-            pool.extend(self._vocab_by_len.get(size, ()))
-        found = process.extract(token, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=80)
-        return [(w, s / 100.0) for w, s, _ in found]
 
     def candidates(self, query_forms: list[Form], limit: int = 40,
                    allowed: Callable[[int], bool] | None = None) -> list[int]:
@@ -156,14 +144,26 @@ class NameIndex:
         # Rank by the share of the query a name covers, then by the share of the name the query
         # covers: among names sharing the query's one word, the name that is just that word wins.
         fw = self.form_weight
-        best = sorted(acc.items(), key=lambda kv: -(kv[1] * (0.5 + 0.5 * min(1.0, raw[kv[0]] / fw[kv[0]]))))
+        ranked = [(v * (0.5 + 0.5 * min(1.0, raw[fid] / fw[fid])), fid) for fid, v in acc.items()]
+        # Most queries gather hundreds of forms and keep 40: rank only the head (the same order as
+        # a full sort, ties in retrieval order), and go on to a full sort only when the per-entity
+        # and per-name caps below leave the head short.
+        head = limit * HEAD_FACTOR
+        best = heapq.nlargest(head, ranked, key=itemgetter(0)) if len(ranked) > head else \
+            sorted(ranked, key=itemgetter(0), reverse=True)
         # Keep the best form of each entity so one entity's many aliases do not crowd others out.
         # Likewise, one weak name shared by many entities (a parent group's Chinese name attached
         # to each of its institutes) is kept a few times only.
+        out = self._diverse(best, limit)
+        if len(out) < limit and len(best) < len(ranked):
+            out = self._diverse(sorted(ranked, key=itemgetter(0), reverse=True), limit)
+        return out
+
+    def _diverse(self, best: list[tuple[float, int]], limit: int) -> list[int]:
         out: list[int] = []
         seen_entities: dict[int, int] = {}
         seen_names: dict[tuple[str, ...], int] = {}
-        for fid, _ in best:
+        for _, fid in best:
             ei = self.form_entity[fid]
             k = seen_entities.get(ei, 0)
             if k >= 3:

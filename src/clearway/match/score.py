@@ -47,17 +47,34 @@ class FormScore:
     penalties: list[str] = field(default_factory=list)
 
 
-def _similarity(a: str, b: str, script: str) -> float:
-    if a == b:
-        return 1.0
-    if script == HAN or a.isdigit() or b.isdigit():
-        return 0.0
-    la, lb = len(a), len(b)
-    if la < FUZZY_MIN_LEN or lb < FUZZY_MIN_LEN or abs(la - lb) > (1.0 - FUZZY_MIN) * max(la, lb):
-        return 0.0
-    # Optimal string alignment: a transposition (Lnogshine, CloudaWlk) costs one edit.
-    sim = OSA.normalized_similarity(a, b)
-    return sim if sim >= FUZZY_MIN else 0.0
+def _word_pairs(qt: tuple[str, ...], ct: tuple[str, ...], script: str) -> list[tuple[float, int, int]]:
+    """(similarity, i, j) for every query word i and name word j that count as the same word.
+
+    Equal words score 1. Latin words of ``FUZZY_MIN_LEN`` letters or more, neither a number,
+    score their optimal-string-alignment similarity (a transposition — Lnogshine, CloudaWlk —
+    costs one edit) when it reaches ``FUZZY_MIN``; lengths too far apart for that are skipped
+    before comparing. The hottest loop of screening: written for speed.
+    """
+    out: list[tuple[float, int, int]] = []
+    fuzzy_script = script != HAN
+    c_fuzzy = [fuzzy_script and len(b) >= FUZZY_MIN_LEN and not b.isdigit() for b in ct]
+    slack = 1.0 - FUZZY_MIN
+    for i, a in enumerate(qt):
+        la = len(a)
+        a_fuzzy = fuzzy_script and la >= FUZZY_MIN_LEN and not a.isdigit()
+        for j, b in enumerate(ct):
+            if a == b:
+                out.append((1.0, i, j))
+            elif a_fuzzy and c_fuzzy[j]:
+                lb = len(b)
+                if abs(la - lb) > slack * (la if la > lb else lb):
+                    continue
+                # (No score_cutoff: rapidfuzz turns it into a distance cutoff, and 1 - 0.8 in
+                # floating point refuses a similarity of exactly 0.8.)
+                sim = OSA.normalized_similarity(a, b)
+                if sim >= FUZZY_MIN:
+                    out.append((sim, i, j))
+    return out
 
 
 def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
@@ -75,12 +92,7 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
     pairs: list[Pair] = []
 
     # 1. Exact and near-exact word pairs, best first.
-    cands: list[tuple[float, int, int]] = []
-    for i, a in enumerate(qt):
-        for j, b in enumerate(ct):
-            s = _similarity(a, b, q.script)
-            if s > 0:
-                cands.append((s, i, j))
+    cands = _word_pairs(qt, ct, q.script)
     # On equal similarity a written word claims its partner before a glossary reading, and a
     # reading of a short group before one of a long group (陆军 "army" before 中国人民解放军's).
     if q.groups is not None:
@@ -221,12 +233,19 @@ def _join_pairs(
     free_b = sum(1 for x in b_used if not x)
     if free_b < 2:
         return
+    b_len = [len(t) for t in b_toks]
     for i, a in enumerate(a_toks):
-        if a_used[i] or len(a) < 4:
+        la = len(a)
+        if a_used[i] or la < 4:
             continue
         for size in (2, 3):
             for j in range(len(b_toks) - size + 1):
-                if any(b_used[j + k] for k in range(size)):
+                if b_used[j] or b_used[j + 1] or (size == 3 and b_used[j + 2]):
+                    continue
+                # Similarity 0.9 needs lengths within a tenth of each other: skip the others
+                # before building and comparing the joined word.
+                lj = b_len[j] + b_len[j + 1] + (b_len[j + 2] if size == 3 else 0)
+                if abs(lj - la) > 0.1 * (lj if lj > la else la) + 1e-9:
                     continue
                 joined = "".join(b_toks[j : j + size])
                 s = 1.0 if joined == a else Levenshtein.normalized_similarity(joined, a)
