@@ -144,7 +144,7 @@ class NameIndex:
         # Rank by the share of the query a name covers, then by the share of the name the query
         # covers: among names sharing the query's one word, the name that is just that word wins.
         fw = self.form_weight
-        ranked = [(v * (0.5 + 0.5 * min(1.0, raw[fid] / fw[fid])), fid) for fid, v in acc.items()]
+        ranked = [(v * (0.5 + 0.5 * (c if (c := raw[fid] / fw[fid]) < 1.0 else 1.0)), fid) for fid, v in acc.items()]
         # Most queries gather hundreds of forms and keep 40: rank only the head (the same order as
         # a full sort, ties in retrieval order), and go on to a full sort only when the per-entity
         # and per-name caps below leave the head short.

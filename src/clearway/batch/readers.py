@@ -13,6 +13,7 @@ them, blank lines included, so a resumed run starts at exactly the next record.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +146,13 @@ class DelimitedReader(Reader):
         seq = 0
         chunk = Chunk(seq, skip, skip, records=[])
         last_line = self._header_lines
+        # Every cell of a text file is already text, and rows are padded to the header's width:
+        # the mapped cells are picked without per-cell conversion.
+        m = self.mapping
+        roles = (m.name, m.country, m.schema, m.id, m.birth_date)
+
+        def pick(row: list[str]) -> tuple[str | None, ...]:
+            return tuple(None if i is None else row[i] for i in roles)
         while True:
             try:
                 row = next(reader)
@@ -165,7 +173,7 @@ class DelimitedReader(Reader):
                 continue
             if problem is None and len(row) > width and any(v.strip() for v in row[width:]):
                 problem = f"{len(row)} fields; the header has {width}"
-            if problem is None and any(_has_surrogate(v) for v in row):
+            if problem is None and _has_surrogate("\x00".join(row)):
                 bad = [self.columns[i] if i < width else f"field {i + 1}" for i, v in enumerate(row) if _has_surrogate(v)]
                 idx = self.mapping.name
                 if idx < len(row) and _has_surrogate(row[idx]):
@@ -175,7 +183,7 @@ class DelimitedReader(Reader):
                     problem = UNDECODABLE.format(encoding=self.encoding) + f" in {', '.join(bad)}"
             row = (row + [""] * (width - len(row)))[:width] if len(row) != width else row
             chunk.lines.append(line)
-            chunk.values.append(self._pick(row))
+            chunk.values.append(pick(row))
             chunk.problems.append(problem)
             chunk.records.append(row)
             chunk.end_record = record
@@ -190,8 +198,12 @@ class DelimitedReader(Reader):
         self._fh.close()
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _has_surrogate(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text) if not text.isascii() else False
+    """Whether undecodable bytes (read as lone surrogates) are in ``text``."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 # -- JSONL -------------------------------------------------------------------------------------
