@@ -56,16 +56,17 @@ def get_screener(snapshot: str | None):
     with _lock:
         sc = _loaded.get(key)
         if sc is None:
-            from ..screen import Screener
+            from ..screen import Screener, freeze_loaded
 
             path = Path(snapshot) if snapshot else None
             if path is None or not path.exists():
                 from ..monitor.versions import current_snapshot_path
 
                 path = current_snapshot_path()
-            sc = Screener.load(path)
             _loaded.clear()  # one list set per process
+            sc = Screener.load(path)
             _loaded[key] = sc
+            freeze_loaded()
     return sc
 
 
