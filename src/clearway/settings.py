@@ -22,8 +22,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("home", "CLEARWAY_HOME", "", "Data directory (database, downloaded lists). Default: the user's data directory."),
     Setting("db", "CLEARWAY_DB", "", "Database URL: sqlite:///path or postgresql+psycopg://user@host/db. Default: clearway.db in the data directory."),
-    Setting("rate_limit", "CLEARWAY_RATE_LIMIT", "6000", "Requests per minute allowed per API key (per server process)."),
-    Setting("max_batch", "CLEARWAY_MAX_BATCH", "1000", "Most queries in one POST /v1/screen or /match request."),
+    Setting("rate_limit", "CLEARWAY_RATE_LIMIT", "6000", "Requests per minute allowed per API key or signed-in user (per server process)."),
+    Setting("max_batch", "CLEARWAY_MAX_BATCH", "1000", "Most queries in one POST /v1/screen, /match or /reconcile request."),
     Setting("max_body", "CLEARWAY_MAX_BODY", "2000000", "Largest request body accepted, in bytes."),
     Setting("log_level", "CLEARWAY_LOG_LEVEL", "INFO", "Log level of the service's JSON logs."),
     Setting("reload_seconds", "CLEARWAY_RELOAD_SECONDS", "5", "How often a running server checks whether `clearway update` made new list versions live (seconds; 0: never)."),

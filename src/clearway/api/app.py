@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
+import hashlib
 import logging
+import re
 import time
 
 import orjson
@@ -24,7 +27,8 @@ from ..monitor.live import ScreenerHolder, keep_fresh
 from ..screen import Screener
 from ..service import record_refusal
 from ..store import Store, open_store
-from .deps import KeyCache, RateLimiter, presented_key
+from ..web.auth import SECURITY_HEADERS as PAGE_HEADERS
+from .deps import KeyCache, RateLimiter, authorise_route, presented_key
 from .errors import ApiError, Unauthorized
 from .observability import Metrics, log, log_request, setup_logging
 from .routers import alerts, cases, ops, reconcile, v1, yente
@@ -32,7 +36,8 @@ from .routers import alerts, cases, ops, reconcile, v1, yente
 
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413, declared or chunked, before the app
-    reads them; the refusal is recorded like any other."""
+    reads them (so before the key is looked at); the refusal is recorded like any other. The
+    API gets a JSON error naming the limit, a page (an upload from a browser) an HTML page."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -75,10 +80,17 @@ class BodyLimit:
         store = getattr(getattr(app, "state", None), "store", None)
         if store is not None:
             await run_in_threadpool(_record_oversize, store, scope, detail)
+        if web.is_page(scope["path"]):
+            # A browser uploading a file that is too large gets a page saying so, not JSON.
+            return await web.too_large(scope, self.limit)(scope, _no_body, send)
         body = orjson.dumps({"error": {"status": 413, "detail": detail, "field": "body"}})
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _record_oversize(store: Store, scope: Scope, detail: str) -> None:
@@ -86,6 +98,81 @@ def _record_oversize(store: Store, scope: Scope, detail: str) -> None:
         record_refusal(store, actor="anonymous", channel=f"{scope['method']} {scope['path']}", reason=detail, status=413)
     except Exception:
         log.exception("cannot record a refusal")
+
+
+# -- security headers: one policy for every response ------------------------------------------
+
+# JSON and text answers: nothing in them may run, be framed or be sniffed into HTML.
+API_HEADERS = [
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+# FastAPI's interactive docs load Swagger UI / ReDoc from their CDN and start them with an
+# inline script: that script is allowed by its hash (computed from the page sent), nothing else
+# inline; ReDoc sets styles at run time, so inline styles are allowed there.
+DOCS_CSP = ("default-src 'none'; script-src {scripts}; "
+            "style-src https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'; "
+            "font-src https://fonts.gstatic.com; img-src 'self' data: https:; connect-src 'self'; "
+            "worker-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+def docs_csp(html: bytes) -> str:
+    sources = ["https://cdn.jsdelivr.net"] + [
+        f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
+        for m in _INLINE_SCRIPT.finditer(html)]
+    return DOCS_CSP.format(scripts=" ".join(sources))
+
+
+def _with_defaults(headers: list[tuple[bytes, bytes]], defaults: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    # A handler may set a specific policy (the HTML case report's own styles): it is kept.
+    present = {k.lower() for k, _ in headers}
+    return headers + [(k, v) for k, v in defaults if k not in present]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, in one place: the pages' policy
+    (:data:`clearway.web.auth.SECURITY_HEADERS`) on pages and static files, a hash-pinned one on
+    the API docs, and a deny-everything one on the JSON API."""
+
+    def __init__(self, app: ASGIApp, docs_paths: frozenset[str]) -> None:
+        self.app = app
+        self.docs_paths = docs_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        if path in self.docs_paths:
+            return await self._docs(scope, receive, send)
+        page = web.is_page(path) or path.startswith(web.STATIC_PREFIX)
+        defaults = PAGE_HEADERS if page else API_HEADERS
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": _with_defaults(list(message.get("headers", [])), defaults)}
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+    async def _docs(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The docs pages are a few kB: hold the response, hash its inline scripts, then send it.
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)
+        html = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        own = [(b"content-security-policy", docs_csp(html).encode())]
+        for message in held:
+            if message["type"] == "http.response.start":
+                headers = _with_defaults(list(message.get("headers", [])), own)
+                message = {**message, "headers": _with_defaults(headers, API_HEADERS)}
+            await send(message)
 
 
 class Observe:
@@ -206,9 +293,17 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        # The body is parsed before the key is checked; a caller without a valid key learns
-        # only that it needs one, whatever the body held.
-        if request.url.path not in ("/healthz", "/readyz"):
+        # The body is parsed before the key is checked; a caller without a valid key (or whose
+        # role may not call the route) learns only that, whatever the body held.
+        # (When the key was checked already — a bad parameter is found after the dependencies
+        # ran — it is not checked, nor counted against the rate limit, twice.)
+        declared = getattr(request.state, "key_id", None) is not None
+        if not declared:
+            try:
+                declared, _ = await authorise_route(request)
+            except ApiError as refused:
+                return await api_error(request, refused)
+        if not declared and request.url.path not in ("/healthz", "/readyz"):
             presented = presented_key(request)
             key = await run_in_threadpool(request.app.state.keys.check, request.app.state.store, presented) \
                 if presented else None
@@ -236,10 +331,14 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
         log.exception("unhandled error", extra={"fields": {"path": request.url.path}})
         return JSONResponse({"error": {"status": 500, "detail": "internal error; it has been logged"}}, status_code=500)
 
-    app.add_middleware(Observe)
+    # Outermost last: security headers on everything, the session, then the body limit inside
+    # the request log (a refused body is logged and counted like any other request).
     app.add_middleware(BodyLimit, limit=settings.get_int("max_body"))
+    app.add_middleware(Observe)
     for r in (ops.router, v1.router, yente.router, reconcile.router, cases.router, alerts.router):
         app.include_router(r)
     web.install(app)  # the pages: /search, /cases, /batch, /lists, /landscape (clearway.web)
+    app.add_middleware(SecurityHeaders, docs_paths=frozenset(
+        p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p))
     logging.getLogger("uvicorn.access").disabled = True
     return app

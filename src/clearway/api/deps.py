@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Annotated
@@ -64,7 +65,8 @@ class RateLimiter:
     """A token bucket per key: ``per_minute`` requests a minute, bursts up to that many."""
 
     def __init__(self, per_minute: int) -> None:
-        self.capacity = float(max(1, per_minute))
+        self.per_minute = max(1, per_minute)
+        self.capacity = float(self.per_minute)
         self.rate = self.capacity / 60.0
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -111,9 +113,12 @@ async def _authenticate(request: Request, role: str, case_id: str | None = None)
         raise Forbidden(f"this key is limited to {key.scope.replace(':', ' ')}")
     if not key.allows(role):
         raise Forbidden(f"this endpoint needs the {role} role; the key has the {key.role} role")
-    wait = request.app.state.limiter.take(key.id)
+    limiter = request.app.state.limiter
+    wait = limiter.take(key.id)
     if wait > 0:
-        raise RateLimited("rate limit exceeded for this key", headers={"Retry-After": str(max(1, round(wait)))})
+        seconds = max(1, math.ceil(wait))
+        raise RateLimited(f"rate limit exceeded for this key: at most {limiter.per_minute} requests a minute; "
+                          f"retry in {seconds} s", headers={"Retry-After": str(seconds)})
     return key
 
 
@@ -123,6 +128,7 @@ def require(role: str):
     async def dep(request: Request) -> ApiKey:
         return await _authenticate(request, role)
 
+    dep.clearway_role = role  # type: ignore[attr-defined]  # read by authorise_route
     return dep
 
 
@@ -132,7 +138,22 @@ def require_case(role: str):
     async def dep(request: Request, case_id: str) -> ApiKey:
         return await _authenticate(request, role, case_id)
 
+    dep.clearway_role = role  # type: ignore[attr-defined]
+    dep.clearway_case = True  # type: ignore[attr-defined]
     return dep
+
+
+async def authorise_route(request: Request) -> tuple[bool, ApiKey | None]:
+    """The checks the matched route's key dependency makes, for a request refused before
+    dependencies run (a body that is not JSON at all): a caller learns it needs a key, or a
+    higher role, before anything about its body. (False, None) when the route declares none."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    for d in getattr(dependant, "dependencies", ()):
+        role = getattr(d.call, "clearway_role", None)
+        if role is not None:
+            case_id = request.path_params.get("case_id") if getattr(d.call, "clearway_case", False) else None
+            return True, await _authenticate(request, role, case_id)
+    return False, None
 
 
 Viewer = Annotated[ApiKey, Depends(require("viewer"))]

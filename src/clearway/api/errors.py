@@ -9,11 +9,52 @@
 
 Validation errors (wrong types, missing fields, bad JSON) become 422 with the field path.
 Nothing reaches the client as a 500 with a traceback.
+
+Every error has one JSON shape, :class:`ErrorResponse`; :func:`error_responses` declares it in
+the OpenAPI document for the statuses an operation can answer with.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where: a dotted path into the request, or 'body'.")
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    status: int = Field(description="The HTTP status, repeated.")
+    detail: str = Field(description="What went wrong, in one line.")
+    field: str | None = Field(None, description="The request field at fault, when there is one.")
+    errors: list[FieldError] | None = Field(None, description="422 only: every invalid field (at most 20).")
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx answer."""
+
+    error: ErrorDetail
+
+
+_MEANING = {
+    400: "The request body cannot be read (not UTF-8, not JSON, not a form).",
+    401: "No API key, or an unknown or revoked one.",
+    403: "The key's role may not do this, or the key is limited to one case.",
+    404: "No such entity, case, key or dataset.",
+    413: "The body or the batch is over the limit.",
+    422: "A field is missing or invalid (wrong type, out of range, unknown value).",
+    429: "Past the key's rate limit: retry after the Retry-After header's seconds.",
+}
+KEYED = (401, 403, 422, 429)  # what any operation behind an API key can answer
+WITH_BODY = (400, 413)  # and one that reads a request body
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries declaring the JSON error body for ``statuses``."""
+    return {s: {"model": ErrorResponse, "description": _MEANING[s]} for s in statuses}
 
 
 class ApiError(Exception):

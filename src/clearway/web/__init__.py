@@ -64,6 +64,15 @@ async def _page_error(request: Request, exc: PageError) -> HTMLResponse:
     return page(request, template, status=exc.status, headers=headers, error=exc)
 
 
+def too_large(scope, limit: int) -> HTMLResponse:
+    """The page shown when a form or an upload is over the request size limit (the body-size
+    guard refuses it before any page handler runs)."""
+    request = Request(scope)
+    lang_of(request)
+    error = PageError(413, "error.too_large", mb=f"{limit / 1_000_000:g}")
+    return page(request, "error.html", status=413, error=error)
+
+
 def _record_refusal(request: Request, actor: str, reason: str) -> None:
     try:
         record_refusal(request.app.state.store, actor=actor, channel=f"{request.method} {request.url.path}",

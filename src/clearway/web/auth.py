@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import time
@@ -211,7 +212,7 @@ async def principal(request: Request) -> Principal | None:
     return who
 
 
-# -- the middleware: session cookie in, cookie and security headers out ----------------------
+# -- the pages' security headers (sent by clearway.api.app.SecurityHeaders); the session middleware
 
 # Only self: no inline script or style, no framing, forms post to this origin only.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -225,7 +226,7 @@ SECURITY_HEADERS = [
 ]
 
 
-def _is_https(scope: Scope) -> bool:
+def is_https(scope: Scope) -> bool:
     if scope.get("scheme") == "https":
         return True
     headers = dict(scope.get("headers") or [])
@@ -233,9 +234,9 @@ def _is_https(scope: Scope) -> bool:
 
 
 class WebMiddleware:
-    """For the page paths: read the session cookie, and on the way out add the security headers
-    and the session cookie when it changed (static files get the headers only). Other paths — the
-    JSON API, /docs — pass untouched."""
+    """For the page paths: read the session cookie, and on the way out add the session cookie
+    when it changed and keep pages out of caches. Other paths — the JSON API, /docs, static
+    files — pass untouched."""
 
     def __init__(self, app: ASGIApp, is_page: Any, static_prefix: str) -> None:
         self.app = app
@@ -246,30 +247,25 @@ class WebMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope["path"]
-        static = path.startswith(self.static_prefix)
-        if not static and not self.is_page(path):
+        if path.startswith(self.static_prefix) or not self.is_page(path):
             return await self.app(scope, receive, send)
-        if not static:
-            scope["cw_session"] = Session.from_cookie(Request(scope).cookies.get(COOKIE))
-        secure = _is_https(scope)
+        scope["cw_session"] = Session.from_cookie(Request(scope).cookies.get(COOKIE))
+        secure = is_https(scope)
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                # A handler may set a stricter or a specific policy (the HTML case report's own
-                # styles); every other response gets the defaults.
+                # (The security headers are added for every response by the app's
+                # SecurityHeaders middleware, from SECURITY_HEADERS above.)
                 headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                if not static:
-                    if not any(k.lower() == b"cache-control" for k, _ in headers):
-                        headers.append((b"cache-control", b"no-store"))
-                    sess: Session = scope["cw_session"]
-                    if sess.changed:
-                        age = max(60, int(sess.expires - time.time()))
-                        attrs = f"{COOKIE}={sess.cookie()}; Path=/; HttpOnly; SameSite=Lax; Max-Age={age}"
-                        if secure:
-                            attrs += "; Secure"
-                        headers.append((b"set-cookie", attrs.encode()))
+                if not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                sess: Session = scope["cw_session"]
+                if sess.changed:
+                    age = max(60, int(sess.expires - time.time()))
+                    attrs = f"{COOKIE}={sess.cookie()}; Path=/; HttpOnly; SameSite=Lax; Max-Age={age}"
+                    if secure:
+                        attrs += "; Secure"
+                    headers.append((b"set-cookie", attrs.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -306,7 +302,7 @@ async def need(request: Request, role: str, *, case_id: str | None = None) -> Pr
     request.state.key_id = who.id  # the request log names who, as it does for API keys
     wait = request.app.state.limiter.take(who.id)
     if wait > 0:
-        raise PageError(429, "error.rate", seconds=max(1, round(wait)))
+        raise PageError(429, "error.rate", seconds=max(1, math.ceil(wait)))
     return who
 
 

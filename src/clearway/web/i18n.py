@@ -57,6 +57,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.case_scope": ("Your key is limited to case {case}.", "您的密钥仅限访问项目 {case}。"),
     "error.rate": ("Too many requests; try again in {seconds} s.", "请求过多，请在 {seconds} 秒后重试。"),
     "error.bad_form": ("The form could not be read.", "无法读取该表单。"),
+    "error.too_large": ("This is too large: a form or an uploaded file may be at most {mb} MB.",
+                        "内容过大：表单或上传的文件最多 {mb} MB。"),
     "error.no_case": ("There is no case {case}.", "不存在项目 {case}。"),
     "error.no_batch": ("There is no such batch.", "不存在该批量任务。"),
     "error.no_diff": ("There is no diff for {source}: it needs two versions.", "{source} 没有可比较的差异：需要两个版本。"),

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..service import record_refusal
-from ..store.users import authenticate
+from ..store.users import authenticate, list_users, normalise_username
 from . import i18n
-from .auth import LANG_COOKIE, form_with_csrf, principal, sign_in, sign_out
+from .auth import LANG_COOKIE, form_with_csrf, is_https, principal, sign_in, sign_out
 from .render import page, redirect, safe_next
 
 router = APIRouter()
@@ -18,6 +18,15 @@ def _home_for(who) -> str:
     if who.case_scope:
         return f"/cases/{who.case_scope}"
     return "/search" if who.allows("analyst") else "/landscape"
+
+
+def _attempted(store, username: str) -> str:
+    # An existing account is named (attempts on it can be traced); anything else typed into the
+    # box is not repeated: it is often a password typed into the wrong field.
+    name = normalise_username(username)
+    if name and any(u.username == name for u in list_users(store)):
+        return f"username {name!r}"
+    return "an unknown username"
 
 
 @router.get("/")
@@ -54,7 +63,7 @@ async def signin(request: Request):
         # A failed sign-in leaves a refusal in the audit trail, like a refused API request.
         await run_in_threadpool(lambda: record_refusal(
             store, actor="anonymous", channel="POST /signin", status=401,
-            reason=f"web sign-in failed ({'API key' if method == 'key' else 'username ' + username!r})"))
+            reason=f"web sign-in failed ({'API key' if method == 'key' else _attempted(store, username)})"))
         return page(request, "signin.html", status=401, next=nxt, error="signin.failed", username=username,
                     method=method)
     sign_in(request, sub)
@@ -76,5 +85,5 @@ async def switch_language(request: Request, code: str, next: str = ""):
     response = redirect(safe_next(next, "/"))
     if code in i18n.LANGS:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True,
-                            secure=request.url.scheme == "https")
+                            secure=is_https(request.scope))
     return response

@@ -17,9 +17,10 @@ from ... import settings
 from ...screen import MAX_NAME_LENGTH, Query, QueryError
 from ...service import screen_and_record
 from ..deps import Analyst, ScreenerDep, StoreDep
-from ..errors import ApiError, TooLarge
+from ..errors import KEYED, WITH_BODY, ApiError, TooLarge, error_responses
 
-router = APIRouter(tags=["reconciliation"])
+# 413 for GET too: a query string with more queries than CLEARWAY_MAX_BATCH.
+router = APIRouter(tags=["reconciliation"], responses=error_responses(*KEYED, *WITH_BODY))
 
 _TYPES = [{"id": "Organization", "name": "Organization"}, {"id": "Person", "name": "Person"}]
 
@@ -32,7 +33,8 @@ def manifest(base: str) -> dict[str, Any]:
         "schemaSpace": "https://clearway.invalid/schema/",
         "defaultTypes": _TYPES,
         "view": {"url": f"{base}/v1/entities/{{{{id}}}}"},
-        "batchSize": 50,
+        # OpenRefine sends this many queries per request: never more than the service accepts.
+        "batchSize": min(50, settings.get_int("max_batch")),
     }
 
 
