@@ -136,6 +136,25 @@ def _strip_weak(entities: list[Entity]) -> list[Entity]:
     return out
 
 
+# The versions a snapshot file lists, by path. Reading them means decompressing the whole file
+# (about a second for the bundle), and a VersionStore is made afresh for each page or command,
+# so they are kept per process; the stamp catches a file replaced since.
+_file_versions: dict[Path, tuple[tuple[int, int, int] | None, list[ListVersion]]] = {}
+
+
+def _versions_in_file(path: Path) -> list[ListVersion]:
+    try:
+        st = path.stat()
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = None  # read_snapshot_doc says why
+    hit = _file_versions.get(path)
+    if hit is None or stamp is None or hit[0] != stamp:
+        doc = read_snapshot_doc(path)
+        hit = _file_versions[path] = (stamp, [ListVersion(**v) for v in doc.get("versions", ())])
+    return hit[1]
+
+
 class VersionStore:
     """The version store rooted at ``root`` (normally ``<data directory>/lists``)."""
 
@@ -143,8 +162,6 @@ class VersionStore:
         self.root = Path(root)
         self.bundle = Path(bundle)
         self.history_dir = Path(history_dir)
-        self._bundle_cache: list[ListVersion] | None = None
-        self._history_cache: dict[Path, list[ListVersion]] = {}
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -230,10 +247,8 @@ class VersionStore:
         return {v.source: v.id for v in self._bundle_versions()}
 
     def _bundle_versions(self) -> list[ListVersion]:
-        if self._bundle_cache is None:  # the bundle never changes under a running process
-            doc = read_snapshot_doc(self.bundle)
-            self._bundle_cache = [ListVersion(**v) for v in doc.get("versions", ())]
-        return [ListVersion(v.source, v.published, v.content_hash, v.url, v.records) for v in self._bundle_cache]
+        return [ListVersion(v.source, v.published, v.content_hash, v.url, v.records)
+                for v in _versions_in_file(self.bundle)]
 
     # -- state (last checked, validators) ----------------------------------------------------
 
@@ -277,13 +292,11 @@ class VersionStore:
         the bundled one, and every stored one (by publisher date, then when stored)."""
         seen: dict[str, VersionInfo] = {}
         for path in sorted(self.history_dir.glob(f"{source}@*.json.gz")):
-            if path not in self._history_cache:
-                try:
-                    doc = read_snapshot_doc(path)
-                except ValueError:
-                    continue
-                self._history_cache[path] = [ListVersion(**v) for v in doc.get("versions", ())]
-            for lv in self._history_cache[path]:
+            try:
+                versions = _versions_in_file(path)
+            except ValueError:
+                continue
+            for lv in versions:
                 if lv.source == source:
                     seen.setdefault(lv.id, VersionInfo(lv, "history", path))
         for lv in self._bundle_versions():
