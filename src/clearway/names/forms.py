@@ -165,7 +165,10 @@ def _forms_of_text(text: str, how: str, person: bool) -> list[Form]:
     return [f] if f else []
 
 
-@lru_cache(maxsize=131072)
+# Sized to hold the bundled lists' names (about 60,000) and a little more: loading fills it
+# with forms the index keeps anyway, so queries later only evict those and the cache costs no
+# memory growth beyond a few thousand entries, however many distinct names a server sees.
+@lru_cache(maxsize=65536)
 def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     """All comparable forms of one name as published (or as typed in a query)."""
     out: list[Form] = []
@@ -217,7 +220,6 @@ def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=131072)
 def whole_name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     """The name as written and without its parentheses, never a part of it: the forms that say
     two records name the same party (used to group one party's records across lists)."""
