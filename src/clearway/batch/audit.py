@@ -8,6 +8,12 @@ from ..screen import ALGORITHM_VERSION
 
 
 def record_batch(store, actor: str, summary, checkpoint) -> int:
+    """Append the batch's record, once: resuming a run that crashed after its record was
+    committed but before its checkpoint was removed finds that record instead of adding another."""
+    if summary.resumed:
+        done = _recorded(store, summary, checkpoint)
+        if done is not None:
+            return done
     c = summary.counts
     rec = store.append("batch", actor, {
         "channel": "cli-batch",
@@ -26,3 +32,14 @@ def record_batch(store, actor: str, summary, checkpoint) -> int:
         "resumes": checkpoint.resumes,
     })
     return rec.seq
+
+
+def _recorded(store, summary, checkpoint) -> int | None:
+    """The seq of this run's record when it is in the trail already (same start, input and files)."""
+    for rec in store.records(since=checkpoint.started_at, kind="batch"):
+        p = rec.payload
+        if (p.get("started_at") == checkpoint.started_at and p.get("input", {}).get("sha256") == summary.input_sha256
+                and p.get("output", {}).get("path") == summary.output
+                and p.get("output", {}).get("sha256") == summary.output_sha256):
+            return rec.seq
+    return None

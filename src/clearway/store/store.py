@@ -239,13 +239,16 @@ class Store:
         for p in batch:
             p.done = True
 
-    def records(self, since: str | None = None, batch: int = 1000) -> Iterator[AuditRecord]:
-        """Every record in chain order (from ``since``, an ISO time, when given)."""
+    def records(self, since: str | None = None, batch: int = 1000, kind: str | None = None) -> Iterator[AuditRecord]:
+        """Every record in chain order (from ``since``, an ISO time, when given; only ``kind``'s
+        records when given)."""
         last = 0
         while True:
             q = select(audit_log).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(batch)
             if since:
                 q = q.where(audit_log.c.at >= since)
+            if kind:
+                q = q.where(audit_log.c.kind == kind)
             with self.engine.connect() as conn:
                 rows = conn.execute(q).all()
             if not rows:
