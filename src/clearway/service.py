@@ -38,20 +38,37 @@ def screen_and_record(
     limit: int = 10,
 ) -> list[ScreenResult]:
     """Screen every query and append one audit record for the whole request."""
-    results = [screener.screen(q, lists=lists, threshold=threshold, limit=limit) for q in queries]
-    if store is not None:
-        store.append("screen", actor, {
-            "channel": channel,
-            "algorithm": ALGORITHM_VERSION,
-            "list_versions": list_versions(screener),
-            "lists": sorted(lists) if lists else None,
-            "threshold": results[0].threshold if results else threshold,
-            "results": [
-                {"id": q.id, "query": r.to_dict()["query"], "matches": _summary(r)}
-                for q, r in zip(queries, results)
-            ],
-        })
+    results = screen_all(screener, queries, lists=lists, threshold=threshold, limit=limit)
+    record_screening(screener, store, queries, results, actor=actor, channel=channel, lists=lists,
+                     threshold=threshold)
     return results
+
+
+def screen_all(screener: Screener, queries: Sequence[Query], *, lists: set[str] | None = None,
+               threshold: float | None = None, limit: int = 10) -> list[ScreenResult]:
+    """The screening half of :func:`screen_and_record` (a caller that runs the two halves apart
+    — the API screens on its event loop and commits in a thread — must still call both)."""
+    return [screener.screen(q, lists=lists, threshold=threshold, limit=limit) for q in queries]
+
+
+def record_screening(screener: Screener, store: Store | None, queries: Sequence[Query],
+                     results: Sequence[ScreenResult], *, actor: str, channel: str,
+                     lists: set[str] | None = None, threshold: float | None = None) -> None:
+    """The audit half of :func:`screen_and_record`: one record for the request, committed
+    before this returns."""
+    if store is None:
+        return
+    store.append("screen", actor, {
+        "channel": channel,
+        "algorithm": ALGORITHM_VERSION,
+        "list_versions": list_versions(screener),
+        "lists": sorted(lists) if lists else None,
+        "threshold": results[0].threshold if results else threshold,
+        "results": [
+            {"id": q.id, "query": r.query_dict(), "matches": _summary(r)}
+            for q, r in zip(queries, results)
+        ],
+    })
 
 
 def record_refusal(store: Store | None, *, actor: str, channel: str, reason: str, status: int) -> None:

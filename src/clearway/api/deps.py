@@ -31,8 +31,18 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-ScreenerDep = Annotated[Screener, Depends(get_screener)]
-StoreDep = Annotated[Store, Depends(get_store)]
+# The dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread,
+# which for two attribute reads cost two thread hops per request.
+async def _screener_dependency(request: Request) -> Screener:
+    return get_screener(request)
+
+
+async def _store_dependency(request: Request) -> Store:
+    return get_store(request)
+
+
+ScreenerDep = Annotated[Screener, Depends(_screener_dependency)]
+StoreDep = Annotated[Store, Depends(_store_dependency)]
 
 
 class KeyCache:

@@ -7,17 +7,21 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query as Q, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from ... import settings
 from ...inventory import list_inventory
 from ...lists import LISTS, UnknownListError, parse_codes
 from ...screen import DEFAULT_LIMIT, MAX_NAME_LENGTH, Query, QueryError, compare
-from ...service import list_versions, screen_and_record
+from ...service import list_versions, record_screening, screen_all, screen_and_record
 from ...store.store import ROLES, UnknownKeyError
 from ..deps import Admin, Analyst, ScreenerDep, StoreDep, Viewer
-from ..errors import ApiError, NotFound, TooLarge
+from ..errors import KEYED, WITH_BODY, ApiError, NotFound, TooLarge, error_responses
 
-router = APIRouter(prefix="/v1", tags=["clearway"])
+router = APIRouter(prefix="/v1", tags=["clearway"], responses=error_responses(*KEYED))
+# Requests whose names add up to at most this many characters are screened on the event loop
+# (a few milliseconds at most); longer ones in a worker thread.
+INLINE_CHARS = 120
 
 
 class ScreenQuery(BaseModel):
@@ -65,16 +69,28 @@ def codes(values: list[str] | str | None, field: str = "lists") -> set[str] | No
         raise ApiError(str(exc), field=field, status=422) from exc
 
 
-@router.post("/screen", summary="Screen one name or a batch", response_class=Response)
-def screen(body: ScreenRequest, key: Analyst, screener: ScreenerDep, store: StoreDep, request: Request) -> Response:
+@router.post("/screen", summary="Screen one name or a batch", response_class=Response,
+             responses={**error_responses(*WITH_BODY), 200: {"description": "One result per query.", "content": {
+                 "application/json": {"schema": {"type": "object", "required": ["results", "list_versions"]}}}}})
+async def screen(body: ScreenRequest, key: Analyst, screener: ScreenerDep, store: StoreDep,
+                 request: Request) -> Response:
     """Screen up to CLEARWAY_MAX_BATCH names. Results are shaped like `clearway screen --json`.
 
     Every request is recorded in the audit trail before the response is sent.
     """
     queries = to_queries(body.queries)
     lists = codes(body.lists)
-    results = screen_and_record(screener, store, queries, actor=key.id, channel="api", lists=lists,
-                                threshold=body.threshold, limit=body.limit)
+    if sum(len(q.name) for q in queries) <= INLINE_CHARS:
+        # A name or two: screened on the event loop. In a worker thread the same millisecond of
+        # CPU would also wait for the interpreter lock, and make the loop wait for it to send
+        # other requests' responses. The audit commit waits on the disk: it runs in a thread,
+        # where the commits of concurrent requests are grouped.
+        results = screen_all(screener, queries, lists=lists, threshold=body.threshold, limit=body.limit)
+        await run_in_threadpool(record_screening, screener, store, queries, results, actor=key.id, channel="api",
+                                lists=lists, threshold=body.threshold)
+    else:  # a batch: in a thread, so it never holds up the worker's other requests
+        results = await run_in_threadpool(screen_and_record, screener, store, queries, actor=key.id,
+                                          channel="api", lists=lists, threshold=body.threshold, limit=body.limit)
     m = request.app.state.metrics
     m.screenings.labels("api").inc(len(results))
     m.matches.labels("api").inc(sum(len(r.matches) for r in results))
@@ -92,7 +108,7 @@ def lists(key: Viewer, screener: ScreenerDep) -> dict[str, Any]:
     return {"lists": list_inventory(screener.entities, screener.versions)}
 
 
-@router.get("/entities/{entity_id}", summary="One listed entity")
+@router.get("/entities/{entity_id}", summary="One listed entity", responses=error_responses(404))
 def entity(entity_id: str, key: Viewer, screener: ScreenerDep) -> dict[str, Any]:
     """Every name form, listing, legal effect and citation of an entity."""
     ent = screener.entity(entity_id)
@@ -132,7 +148,7 @@ class KeyRequest(BaseModel):
     name: str = Field("", max_length=200)
 
 
-@router.post("/keys", summary="Create an API key (admin)", status_code=201)
+@router.post("/keys", summary="Create an API key (admin)", status_code=201, responses=error_responses(*WITH_BODY))
 def create_key(body: KeyRequest, key: Admin, store: StoreDep) -> dict[str, Any]:
     """The key string is in the response once and never again."""
     if body.role not in ROLES:
@@ -148,7 +164,7 @@ def list_keys(key: Admin, store: StoreDep) -> dict[str, Any]:
                       "revoked_at": k.revoked_at} for k in store.list_keys()]}
 
 
-@router.delete("/keys/{key_id}", summary="Revoke an API key (admin)")
+@router.delete("/keys/{key_id}", summary="Revoke an API key (admin)", responses=error_responses(404))
 def revoke_key(key_id: str, key: Admin, store: StoreDep) -> dict[str, Any]:
     try:
         rec = store.revoke_key(key_id)
