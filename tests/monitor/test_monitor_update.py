@@ -288,3 +288,29 @@ def test_alerts_are_never_posted_unsigned(vs, publisher, fast, store):
         rep = update(vs, publisher, fast, store=store, actor="test", webhook_url=hook.url, webhook_secret="")
         assert hook.posts == []
     assert "not sent" in rep.rescreen.webhook
+
+
+def test_a_swap_whose_record_was_never_written_is_recorded_by_the_next_update(vs, publisher, fast, store):
+    # The first update swaps v2 in but stops before its record (as a crash between the two
+    # would): no store is given, so nothing is appended.
+    publisher.routes["/consolidated.json"] = Route(v2_bytes(), etag='"v2"')
+    first = update(vs, publisher, fast)
+    assert first.swapped
+    assert not [r for r in store.records() if r.kind == "list_update"]
+    # The next update finds v2 unchanged, yet the trail now says v2 went live.
+    second = update(vs, publisher, fast, store=store, actor="test", rescreen=False)
+    assert not second.swapped
+    recs = [r for r in store.records() if r.kind == "list_update"]
+    assert len(recs) == 1
+    assert recs[0].payload["serial"] == first.pointer["serial"]
+    assert recs[0].payload["snapshot"] == first.pointer["snapshot"]
+    assert "recovered" in recs[0].payload
+    # Once recorded, never again; a real swap afterwards gets its own, ordinary record.
+    update(vs, publisher, fast, store=store, actor="test", rescreen=False)
+    publisher.routes["/consolidated.json"] = Route(v3_bytes(), etag='"v3"')
+    third = update(vs, publisher, fast, store=store, actor="test", rescreen=False)
+    assert third.swapped
+    recs = [r for r in store.records() if r.kind == "list_update"]
+    assert [r.payload["serial"] for r in recs] == [first.pointer["serial"], third.pointer["serial"]]
+    assert "recovered" not in recs[1].payload
+    assert store.verify().ok

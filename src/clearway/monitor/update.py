@@ -160,6 +160,8 @@ def run_update(vs: VersionStore, sources: Mapping[str, str] | None = None, *, ac
     report = UpdateReport(outcomes=list(outcomes.values()))
 
     with vs.lock():
+        if store is not None:
+            _record_missed_swap(vs, store, actor)
         live = vs.live_versions()
         state = vs.state()
         counts = _Counts(vs)
@@ -233,6 +235,22 @@ def run_update(vs: VersionStore, sources: Mapping[str, str] | None = None, *, ac
         report.rescreen = rescreen_if_stale(vs, store, actor=actor, webhook_url=webhook_url,
                                             webhook_secret=webhook_secret)
     return report
+
+
+def _record_missed_swap(vs: VersionStore, store, actor: str) -> None:
+    """An update swaps the new lists in, then appends its ``list_update`` record: a process
+    stopped between the two leaves lists live that the trail never mentions, and the next update
+    would find them unchanged and write nothing. Write the missing record now (marked as such)."""
+    pointer = vs.pointer()
+    if pointer is None or not str(pointer.get("reason", "")).startswith("update "):
+        return
+    serial = pointer.get("serial")
+    if any(r.payload.get("serial") == serial for r in store.records(kind="list_update")):
+        return
+    store.append("list_update", actor, {
+        "snapshot": pointer["snapshot"], "serial": serial, "reason": pointer["reason"],
+        "swapped_at": pointer.get("swapped_at"),
+        "recovered": "went live without its record (the update stopped in between); recorded by the next update"})
 
 
 def _accept(vs: VersionStore, pub: Publisher, got: Fetched, out: SourceOutcome, live: dict[str, str],
