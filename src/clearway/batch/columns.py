@@ -106,7 +106,8 @@ def _find_given(cols: list[str], want: str) -> int | None:
     low = [c.strip().lower() for c in cols]
     if want.strip().lower() in low:
         return low.index(want.strip().lower())
-    if want.isdigit() and 1 <= int(want) <= len(cols):  # a 1-based column number
+    # A 1-based column number (isdecimal, not isdigit: "²" is a digit int() cannot read).
+    if want.isdecimal() and len(want) < 10 and 1 <= int(want) <= len(cols):
         return int(want) - 1
     return None
 

@@ -201,6 +201,10 @@ class DelimitedReader(Reader):
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def _has_surrogate(text: str) -> bool:
     """Whether undecodable bytes (read as lone surrogates) are in ``text``."""
     return not text.isascii() and _SURROGATE.search(text) is not None
@@ -328,11 +332,15 @@ class XlsxReader(Reader):
             self._ws = self._wb.worksheets[0]
         self.sheet = self._ws.title
         self._header_row = None
-        for r, row in enumerate(self._ws.iter_rows(values_only=True), 1):
-            if any(v is not None and str(v).strip() for v in row):
-                self._header_row = r
-                header = row
-                break
+        try:
+            for r, row in enumerate(self._rows(), 1):
+                if any(v is not None and str(v).strip() for v in row):
+                    self._header_row = r
+                    header = row
+                    break
+        except InputError:
+            self._wb.close()
+            raise
         if self._header_row is None:
             raise InputError(f"{path}: sheet {self.sheet!r} is empty: it needs a header row naming its columns")
         last = len(header)
@@ -350,8 +358,7 @@ class XlsxReader(Reader):
         seq = 0
         chunk = Chunk(seq, skip, skip, records=[])
         record = 0
-        for r, row in enumerate(self._ws.iter_rows(min_row=self._header_row + 1, values_only=True),
-                                self._header_row + 1):
+        for r, row in enumerate(self._rows(min_row=self._header_row + 1), self._header_row + 1):
             record += 1
             if record <= skip:
                 continue
@@ -370,6 +377,20 @@ class XlsxReader(Reader):
                 chunk = Chunk(seq, record, record, records=[])
         if len(chunk) or chunk.end_record > chunk.start_record:
             yield chunk
+
+    def _rows(self, min_row: int = 1) -> Iterator[tuple]:
+        """The sheet's rows as values. openpyxl reads the sheet as it goes: XML that does not parse
+        or a corrupt zip member further on makes the rest of the workbook unreadable."""
+        rows = self._ws.iter_rows(min_row=min_row, values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # ParseError, zlib.error, BadZipFile … from the streaming reader
+                raise InputError(f"{self.path} is a damaged .xlsx workbook: {exc.__class__.__name__}: "
+                                 f"{_one_line(exc)}") from None
+            yield row
 
     def close(self) -> None:
         self._wb.close()
@@ -415,14 +436,17 @@ class ParquetReader(Reader):
         record = start - sum(meta.row_group(g).num_rows for g in groups)  # rows in the skipped groups
         if not groups:
             return
-        for batch in self._pf.iter_batches(batch_size=size, row_groups=groups, use_threads=False):
+        for batch in self._batches(size, groups):
             if record + batch.num_rows <= skip:
                 record += batch.num_rows
                 continue
             if record < skip:
                 batch = batch.slice(skip - record)
                 record = skip
-            cols = [None if i is None else batch.column(i).to_pylist() for i in wanted]
+            try:
+                cols = [None if i is None else batch.column(i).to_pylist() for i in wanted]
+            except (ValueError, OverflowError) as exc:  # a value Python cannot hold (a date in year 10000)
+                raise InputError(f"{self.path}: unreadable value after row {record}: {_one_line(exc)}") from None
             n = batch.num_rows
             chunk = Chunk(seq, record, record + n, records=batch)
             chunk.lines = list(range(record + 1, record + n + 1))
@@ -431,6 +455,20 @@ class ParquetReader(Reader):
             record += n
             seq += 1
             yield chunk
+
+    def _batches(self, size: int, groups: list[int]) -> Iterator[Any]:
+        """The record batches, each checked in full: a corrupt page (OSError, ArrowInvalid) or
+        text that is not UTF-8 makes the rest of the file unreadable."""
+        batches = self._pf.iter_batches(batch_size=size, row_groups=groups, use_threads=False)
+        while True:
+            try:
+                batch = next(batches)
+                batch.validate(full=True)
+            except StopIteration:
+                return
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise InputError(f"{self.path}: the Parquet data is corrupt: {_one_line(exc)}") from None
+            yield batch
 
     def close(self) -> None:
         close = getattr(self._pf, "close", None)

@@ -100,15 +100,34 @@ def read_case_file(path: str | Path) -> CaseSpec:
     return parse_case_text(text, name=p.name)
 
 
+class _CaseLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: an alias repeats a node by reference, so a few hundred bytes of
+    nested aliases (a "billion laughs" file) expand to billions of values once read. A case file
+    never needs one."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a case file",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def parse_case_text(text: str, name: str = "case") -> CaseSpec:
     if not text.strip():
         raise CaseFileError(f"{name}: the file is empty")
     try:
-        data = plain_dates(yaml.safe_load(text))  # YAML is a superset of JSON: one reader for both
+        # YAML is a superset of JSON: one reader for both.
+        data = plain_dates(yaml.load(text, Loader=_CaseLoader))  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CaseFileError(f"{name}: not valid YAML or JSON{where}: {getattr(exc, 'problem', exc)}") from exc
+        # A reader error (a control character, bad UTF-8) has no problem_mark and a multi-line str().
+        problem = (str(getattr(exc, "problem", None) or exc).splitlines() or ["unreadable"])[0]
+        if not mark and getattr(exc, "position", None) is not None:
+            where = f" at character {exc.position + 1}"
+        raise CaseFileError(f"{name}: not valid YAML or JSON{where}: {problem}") from exc
+    except RecursionError:  # the YAML reader recurses once per level of nesting
+        raise CaseFileError(f"{name}: not a case: lists or mappings nested too deeply") from None
     try:
         return parse_case(data)
     except CaseFileError as exc:

@@ -187,7 +187,9 @@ def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     m = _AFFILIATE_RE.search(value)
     if m:
         # The heading before "Affiliated Entity:" names the parent, not this party: only the
-        # affiliate's own name (and its parts) is derived.
+        # affiliate's own name (and its parts) is derived. After the last marker: a (malformed)
+        # name with several would otherwise recurse once per marker, past Python's limit.
+        *_, m = _AFFILIATE_RE.finditer(value)
         affiliate = value[m.end():].strip()
         add(affiliate, AFFILIATE_PART)
         for f in name_forms(affiliate, person)[1:]:

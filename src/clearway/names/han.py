@@ -62,13 +62,13 @@ def _number_at(text: str, i: int) -> int:
     if j < len(text) and text[j] == "第":
         j += 1
     k = j
-    while k < len(text) and (text[k] in ZH_NUMERAL_CHARS or text[k].isdigit()):
+    while k < len(text) and (text[k] in ZH_NUMERAL_CHARS or text[k].isdecimal()):
         k += 1
     if k == j:
         return 0
     # A lone 一/二 inside a word is usually not a number (一汽, 二机部): require 第, a
     # following unit word, or more than one numeral character.
-    if j == i and k - j == 1 and not text[j].isdigit():
+    if j == i and k - j == 1 and not text[j].isdecimal():
         nxt = text[k : k + 1]
         if nxt not in {"所", "院", "厂", "部", "局", "处", "室", "研", "分", "中", "号"}:
             return 0
@@ -99,7 +99,7 @@ def segment(folded: str) -> tuple[Segment, ...]:
             j = i
             while j < n and folded[j] != " " and not is_han_char(folded[j]):
                 j += 1
-            out.append(Segment(folded[i:j], LATIN if not folded[i:j].isdigit() else NUMBER))
+            out.append(Segment(folded[i:j], LATIN if not folded[i:j].isdecimal() else NUMBER))
             i = j
             continue
         k = _number_at(folded, i)

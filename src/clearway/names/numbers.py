@@ -16,6 +16,9 @@ ZH_NUMERAL_CHARS = "".join(_ZH_DIGITS) + "".join(_ZH_UNITS)
 ZH_NUMBER_RE = re.compile(f"第?[{ZH_NUMERAL_CHARS}]+|第?[0-9]+")
 
 _ORDINAL_SUFFIX_RE = re.compile(r"^([0-9]+)(st|nd|rd|th|e|er|eme)?$")
+# int() refuses digit strings longer than sys.get_int_max_str_digits(); a numeral that long is
+# no number anyone writes, so it stays text rather than being converted.
+_MAX_DIGITS = 100
 
 
 def zh_to_int(text: str) -> int | None:
@@ -23,10 +26,11 @@ def zh_to_int(text: str) -> int | None:
     text = text.lstrip("第")
     if not text:
         return None
-    if text.isdigit():
-        return int(text)
+    # isdecimal, not isdigit: superscripts and other digit-like signs (², ᧚) are not numerals int() reads.
+    if text.isdecimal():
+        return int(text) if len(text) <= _MAX_DIGITS else None
     if all(c in _ZH_DIGITS for c in text):  # digit-by-digit: 五〇二
-        return int("".join(str(_ZH_DIGITS[c]) for c in text))
+        return int("".join(str(_ZH_DIGITS[c]) for c in text)) if len(text) <= _MAX_DIGITS else None
     total, current = 0, 0
     for ch in text:
         if ch in _ZH_DIGITS:
@@ -45,5 +49,5 @@ def latin_number(token: str) -> str | None:
         return ORDINAL_WORDS[token]
     m = _ORDINAL_SUFFIX_RE.match(token)
     if m:
-        return str(int(m.group(1)))
+        return m.group(1).lstrip("0") or "0"  # no int(): a long digit run would exceed its limit
     return None

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+import orjson
 
 from ..lists import CSL_SOURCES
 from ..model import ALIAS, ORGANIZATION, PERSON, PRIMARY, UNKNOWN, VESSEL, Entity, Identifier, Listing, Name, add_name
@@ -284,7 +285,10 @@ def parse_csv(data: bytes, *, published: str = "", url: str = "") -> Parsed:
     if not text.strip():
         raise SourceFormatError("CSL CSV is empty")
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise SourceFormatError(f"CSL CSV has an unreadable header: {exc}") from exc
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
         raise SourceFormatError(f"not a CSL CSV: missing column(s) {', '.join(missing)}")
@@ -366,8 +370,10 @@ def _load_json(data: bytes, what: str) -> Any:
     if not text.strip():
         raise SourceFormatError(f"{what} is empty")
     try:
-        return json.loads(text)
-    except ValueError as exc:
+        # orjson, not json: it refuses lone surrogates (which no UTF-8 list can store) and nesting
+        # past a depth limit, where json would recurse until Python gives up.
+        return orjson.loads(text)
+    except ValueError as exc:  # orjson.JSONDecodeError
         raise SourceFormatError(f"{what} is not JSON: {exc}") from exc
 
 

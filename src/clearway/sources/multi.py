@@ -21,9 +21,10 @@ This module also holds :func:`script_lang`, the script-based language guess othe
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
+
+import orjson
 
 from ..model import ALIAS, NATIVE, ORGANIZATION, PERSON, PRIMARY, UNKNOWN, VESSEL, WEAK, Entity, Listing, Name, add_name
 from .base import Parsed, SourceFormatError, gunzip_if_needed, make_version, stable_key
@@ -132,8 +133,10 @@ def load_records(data: bytes, what: str) -> list:
     if not data.strip():
         raise SourceFormatError(f"empty input: expected {what}")
     try:
-        records = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # orjson, not json: it refuses lone surrogates (raw or escaped), which no UTF-8 list can
+        # store, and nesting past a depth limit instead of recursing until Python gives up.
+        records = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
+    except ValueError as exc:  # orjson.JSONDecodeError
         raise SourceFormatError(f"not {what}: invalid JSON ({exc.__class__.__name__})") from exc
     if not isinstance(records, list):
         raise SourceFormatError(f"not {what}: expected a JSON array, got {type(records).__name__}")

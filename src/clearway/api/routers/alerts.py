@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query as Q
 
 from ...store import monitor as mdb
 from ..deps import StoreDep, Viewer
-from ..errors import ApiError
+from ..errors import KEYED, ApiError, error_responses
 
-router = APIRouter(prefix="/v1", tags=["monitoring"])
+router = APIRouter(prefix="/v1", tags=["monitoring"], responses=error_responses(*KEYED))
 
 
 @router.get("/alerts", summary="Alerts raised by list updates")

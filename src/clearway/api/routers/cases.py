@@ -17,9 +17,11 @@ from ...cases.service import adjudicate, revet_case, vet_case
 from ...cases.spec import CaseFileError, parse_case
 from ...store import cases as case_store
 from ..deps import Analyst, CaseAnalyst, CaseReviewer, CaseViewer, Reviewer, ScreenerDep, StoreDep, Viewer
-from ..errors import ApiError, NotFound
+from ..errors import KEYED, WITH_BODY, ApiError, NotFound, error_responses
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=error_responses(*KEYED))
+_CASE_ID = error_responses(404)  # an operation on one case
+_POST = error_responses(*WITH_BODY)
 
 
 def _case(store, case_id: str) -> dict[str, Any]:
@@ -29,7 +31,7 @@ def _case(store, case_id: str) -> dict[str, Any]:
         raise NotFound(f"no case with id {case_id!r}", field="case_id") from None
 
 
-@router.post("", status_code=201, summary="Vet and store a case")
+@router.post("", status_code=201, summary="Vet and store a case", responses=_POST)
 def create(spec: Annotated[dict[str, Any], Body(description="A case in the format of case.schema.json.")],
            key: Analyst, screener: ScreenerDep, store: StoreDep) -> dict[str, Any]:
     """Every party screened, every rule applied; the stored case with its assessment and findings."""
@@ -45,12 +47,12 @@ def list_cases(key: Viewer, store: StoreDep, status: Annotated[str | None, Q(pat
     return {"cases": case_store.list_cases(store, status)}
 
 
-@router.get("/{case_id}", summary="One case with its history")
+@router.get("/{case_id}", summary="One case with its history", responses=_CASE_ID)
 def get(case_id: str, key: CaseViewer, store: StoreDep) -> dict[str, Any]:
     return _case(store, case_id)
 
 
-@router.post("/{case_id}/vet", summary="Vet the case again")
+@router.post("/{case_id}/vet", summary="Vet the case again", responses={**_CASE_ID, **_POST})
 def revet(case_id: str, key: CaseAnalyst, screener: ScreenerDep, store: StoreDep) -> dict[str, Any]:
     _case(store, case_id)
     return revet_case(case_id, screener, store, actor=key.id)
@@ -64,7 +66,8 @@ class Decision(BaseModel):
     reason: str = Field(..., min_length=1, max_length=5000)
 
 
-@router.post("/{case_id}/decisions", status_code=201, summary="Adjudicate a screening hit")
+@router.post("/{case_id}/decisions", status_code=201, summary="Adjudicate a screening hit",
+             responses={**_CASE_ID, **_POST})
 def decide(case_id: str, body: Decision, key: CaseReviewer, store: StoreDep) -> dict[str, Any]:
     """true-match, false-positive (remembered for that party and entry until the entry changes)
     or needs-information; recorded with who and when."""
@@ -81,7 +84,7 @@ class Comment(BaseModel):
     text: str = Field(..., min_length=1, max_length=20000)
 
 
-@router.post("/{case_id}/comments", status_code=201, summary="Comment on the case")
+@router.post("/{case_id}/comments", status_code=201, summary="Comment on the case", responses={**_CASE_ID, **_POST})
 def comment(case_id: str, body: Comment, key: CaseReviewer, store: StoreDep) -> dict[str, Any]:
     _case(store, case_id)
     try:
@@ -96,7 +99,8 @@ class Share(BaseModel):
     name: str = Field("", max_length=200)
 
 
-@router.post("/{case_id}/share", status_code=201, summary="Share the case with the partner")
+@router.post("/{case_id}/share", status_code=201, summary="Share the case with the partner",
+             responses={**_CASE_ID, **_POST})
 def share(case_id: str, body: Share, key: Reviewer, store: StoreDep) -> dict[str, Any]:
     """A key that sees this case only; the key string is in this response once."""
     _case(store, case_id)
@@ -104,7 +108,9 @@ def share(case_id: str, body: Share, key: Reviewer, store: StoreDep) -> dict[str
     return {**rec, "key": secret}
 
 
-@router.get("/{case_id}/report", summary="The case report (html, md or pdf)")
+@router.get("/{case_id}/report", summary="The case report (html, md or pdf)", response_class=Response,
+            responses={**_CASE_ID, 200: {"description": "The report in the format asked for.", "content": {
+                "text/html": {}, "text/markdown": {}, "application/pdf": {}}}})
 async def report(case_id: str, key: CaseViewer, store: StoreDep,
                  format: Annotated[str, Q(pattern="^(html|md|pdf)$")] = "html") -> Response:
     case = await run_in_threadpool(_case, store, case_id)

@@ -19,9 +19,9 @@ from ...model import PERSON
 from ...screen import ALGORITHM_VERSION, DEFAULT_THRESHOLD, MAX_NAME_LENGTH, Match, Query, QueryError
 from ...service import screen_and_record
 from ..deps import Analyst, ScreenerDep, StoreDep
-from ..errors import ApiError, NotFound, TooLarge
+from ..errors import KEYED, WITH_BODY, ApiError, NotFound, TooLarge, error_responses
 
-router = APIRouter(tags=["yente-compatible"])
+router = APIRouter(tags=["yente-compatible"], responses=error_responses(*KEYED))
 
 # FollowTheMoney schemata → Clearway's: anything that is not a person or vessel is screened as an
 # organisation-like party; LegalEntity and Thing leave the schema open.
@@ -69,7 +69,8 @@ def _result(m: Match, threshold: float) -> dict[str, Any]:
     }
 
 
-@router.post("/match/{dataset}", summary="Match entities (yente-compatible)")
+@router.post("/match/{dataset}", summary="Match entities (yente-compatible)",
+             responses=error_responses(404, *WITH_BODY))
 def match(
     dataset: Annotated[str, Path(description="'default' for every list, or a list code such as EL or cn-uel")],
     body: MatchRequest,
