@@ -95,7 +95,8 @@ async def create_case(request: Request):
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise CaseFileError(f"{upload.filename}: not valid UTF-8 (byte {exc.start})") from None
-            spec = parse_case_text(text, name=upload.filename)
+            # In a thread: a case file is YAML, whose parser can take seconds on a hostile file.
+            spec = await run_in_threadpool(parse_case_text, text, name=upload.filename)
         else:
             spec = parse_case(spec_from_form(form))
     except CaseFileError as exc:
