@@ -29,7 +29,7 @@ from .spelling import SpellingIndex
 MAX_RETRIEVAL_DF = 4000  # words in more forms than this do not retrieve on their own
 PLACE_WEIGHT = 2.0  # a place word missing from one name (Xi'an, Harbin) costs double
 HEAD_FACTOR = 4  # candidates ranked before the caps per entity and per name (× the limit)
-SIMILAR_CACHE = 100_000  # words whose spelling neighbours are remembered
+SIMILAR_CACHE = 20_000  # words whose spelling neighbours are remembered
 
 
 class NameIndex:

@@ -24,7 +24,7 @@ from .match import qualifiers as Q
 from .match.explain import explain
 from .match.score import FormScore, compare_forms
 from .model import PERSON, PRIMARY, WEAK, Entity, ListVersion
-from .names.forms import HAN, READING, Form, name_forms, whole_name_forms
+from .names.forms import HAN, READING, Form, clear_name_caches, name_forms, whole_name_forms
 from .names.han import pinyin
 from .names.text import has_han
 
@@ -202,6 +202,7 @@ class Screener:
             if gc_was_enabled:
                 gc.enable()
         self._by_id = {e.id: i for i, e in enumerate(entities)}
+        clear_name_caches()
 
     @classmethod
     def load(cls, snapshot: str | Path | None = None) -> "Screener":

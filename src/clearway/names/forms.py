@@ -18,6 +18,12 @@ from .glossary import place_words
 from .text import fold, has_han, script_of
 from .tokens import latin_tokens, stem, union_readings
 
+# Recent names' forms are remembered (a service and a batch see the same names again and again).
+# The caches are bounded and emptied once the lists are indexed (see clear_name_caches): what
+# a long-running process holds for queries stays within a few tens of megabytes, however many
+# distinct names it sees.
+QUERY_CACHE = 16384
+
 LATIN = "latin"
 HAN = "han"
 
@@ -165,10 +171,7 @@ def _forms_of_text(text: str, how: str, person: bool) -> list[Form]:
     return [f] if f else []
 
 
-# Sized to hold the bundled lists' names (about 60,000) and a little more: loading fills it
-# with forms the index keeps anyway, so queries later only evict those and the cache costs no
-# memory growth beyond a few thousand entries, however many distinct names a server sees.
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=QUERY_CACHE)
 def name_forms(value: str, person: bool = False) -> tuple[Form, ...]:
     """All comparable forms of one name as published (or as typed in a query)."""
     out: list[Form] = []
@@ -260,3 +263,13 @@ def strip_parentheses(value: str) -> str:
 
 
 __all__ = ["Form", "name_forms", "stem", "LATIN", "HAN"]
+
+
+def clear_name_caches() -> None:
+    """Forget the remembered forms of names. Called once the lists are indexed: the index holds
+    the list names' forms itself, and entries evicted later for queries' would free nothing
+    while the queries' own kept adding to memory."""
+    name_forms.cache_clear()
+    latin_tokens.cache_clear()
+    fold.cache_clear()
+    han.segment.cache_clear()

@@ -68,7 +68,7 @@ for _a in "'`":
     _ASCII_PUNCT[ord(_a)] = None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def fold(text: str) -> str:
     """Fold a name for comparison.
 

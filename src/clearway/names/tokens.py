@@ -117,7 +117,7 @@ def _legal_typo(word: str) -> bool:
                and (len(f) > 3 or sorted(word) == sorted(f)) for f in _LEGAL_LONG)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def latin_tokens(folded: str) -> Tokens:
     """Tokens of a folded Latin-script name (see :func:`clearway.names.text.fold`)."""
     raw: list[str] = []
