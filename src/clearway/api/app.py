@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import gc
 import hashlib
 import logging
 import re
@@ -24,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__, settings, web
 from ..inventory import list_inventory
 from ..monitor.live import ScreenerHolder, keep_fresh
-from ..screen import Screener
+from ..screen import Screener, freeze_loaded
 from ..service import record_refusal
 from ..store import Store, open_store
 from ..web.auth import SECURITY_HEADERS as PAGE_HEADERS
@@ -205,15 +204,6 @@ class Observe:
             log_request(scope["method"], scope["path"], status, started, state.get("key_id"))
 
 
-def _freeze_heap() -> None:
-    """Move the loaded lists out of the garbage collector's sight: they live as long as the
-    process (or until the next list version) and contain no cycles to collect, yet every full
-    collection would walk their hundreds of thousands of objects — a pause of a tenth of a
-    second in the middle of some request."""
-    gc.collect()
-    gc.freeze()
-
-
 def _field(loc: tuple[Any, ...], kind: str = "") -> str:
     if kind == "json_invalid":  # the location is a character offset, not a field
         return "body"
@@ -243,14 +233,14 @@ def create_app(*, screener: Screener | None = None, store: Store | None = None, 
         app.state.screener = holder.current
         app.state.store = store or await run_in_threadpool(open_store, db_url)
         _list_metrics(app.state.metrics, holder.current)
-        _freeze_heap()
+        freeze_loaded()
         log.info("ready", extra={"fields": {"event": "ready", "entities": len(app.state.screener.entities),
                                             "database": app.state.store.backend}})
 
         def swapped(new: Screener) -> None:
             app.state.screener = new
             _list_metrics(app.state.metrics, new)
-            _freeze_heap()
+            freeze_loaded()
             log.info("lists reloaded", extra={"fields": {"event": "lists reloaded", "entities": len(new.entities),
                                                          "versions": [v.id for v in new.versions]}})
 
