@@ -264,12 +264,18 @@ class Screener:
             query = Query(query, country=country, schema=schema, birth_date=birth_date)
         query = query.validate()
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-        scored = self._score(query, lists)
+        scored = self._score(query, lists, threshold)
         matches = self._group(scored, threshold, limit, lists)
         return ScreenResult(query, matches, threshold, elapsed_ms=(time.perf_counter() - t0) * 1000)
 
-    def _score(self, query: Query, lists: set[str] | None) -> list[_Scored]:
+    def _score(self, query: Query, lists: set[str] | None, threshold: float = 0.0) -> list[_Scored]:
+        """Every party that may reach ``threshold``, best first, with its adjusted score.
+
+        Adjustments only lower a score, but for a date of birth that agrees: pairs of names
+        that cannot reach the threshold less that bonus are neither scored in full nor adjusted.
+        """
         person = query.schema == PERSON
+        floor = threshold - (Q.DOB_AGREES if query.birth_date else 0.0)
         qforms = list(name_forms(query.name, person or query.schema is None))
         if not qforms:
             return []
@@ -279,18 +285,18 @@ class Screener:
         if lists is not None:
             def allowed(ei: int) -> bool:
                 return any(lst.list in lists for lst in self.entities[ei].listings)
+        memos: list[dict] = [{} for _ in qforms]
         for fid in idx.candidates(qforms, allowed=allowed):
             ei = idx.form_entity[fid]
-            ent = self.entities[ei]
             cform = idx.forms[fid]
-            for qf in qforms:
+            for qf, memo in zip(qforms, memos):
                 if qf.script != cform.script:
                     continue
                 # Two Chinese names meet in characters; their pinyin readings would also
                 # equate homophones (华为 / 华威).
                 if qf.how == READING and cform.how == READING:
                     continue
-                detail = compare_forms(qf, cform, idx.weight, idx.miss_weight)
+                detail = compare_forms(qf, cform, idx.weight, idx.miss_weight, floor=floor, memo=memo)
                 if detail.score <= 0:
                     continue
                 prev = best.get(ei)
@@ -302,6 +308,8 @@ class Screener:
         q_han = next((f for f in qforms if f.script == HAN), None)
         out = []
         for s in best.values():
+            if s.score < floor:
+                continue
             ent = self.entities[s.entity]
             name = ent.names[idx.form_name[s.form_id]]
             score = s.score

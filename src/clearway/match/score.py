@@ -47,14 +47,47 @@ class FormScore:
     penalties: list[str] = field(default_factory=list)
 
 
-def _word_pairs(qt: tuple[str, ...], ct: tuple[str, ...], script: str) -> list[tuple[float, int, int]]:
+def _partners(qt: tuple[str, ...], b: str, script: str) -> list[tuple[float, int]]:
+    """(similarity, i) for every query word i that counts as the same word as ``b``: the rule of
+    :func:`_word_pairs`, for one name word."""
+    out: list[tuple[float, int]] = []
+    lb = len(b)
+    b_fuzzy = script != HAN and lb >= FUZZY_MIN_LEN and not b.isdigit()
+    slack = 1.0 - FUZZY_MIN
+    for i, a in enumerate(qt):
+        if a == b:
+            out.append((1.0, i))
+        elif b_fuzzy:
+            la = len(a)
+            if la < FUZZY_MIN_LEN or abs(la - lb) > slack * (la if la > lb else lb) or a.isdigit():
+                continue
+            sim = OSA.normalized_similarity(a, b)
+            if sim >= FUZZY_MIN:
+                out.append((sim, i))
+    return out
+
+
+def _word_pairs(qt: tuple[str, ...], ct: tuple[str, ...], script: str,
+                memo: dict[str, list[tuple[float, int]]] | None = None) -> list[tuple[float, int, int]]:
     """(similarity, i, j) for every query word i and name word j that count as the same word.
 
     Equal words score 1. Latin words of ``FUZZY_MIN_LEN`` letters or more, neither a number,
     score their optimal-string-alignment similarity (a transposition — Lnogshine, CloudaWlk —
     costs one edit) when it reaches ``FUZZY_MIN``; lengths too far apart for that are skipped
     before comparing. The hottest loop of screening: written for speed.
+
+    ``memo`` (name word → its partners among ``qt``), kept while one query form meets its
+    candidates, answers each name word once: candidates share words, the retrieving ones first.
     """
+    if memo is not None:
+        pairs: list[tuple[float, int, int]] = []
+        for j, b in enumerate(ct):
+            found = memo.get(b)
+            if found is None:
+                found = memo[b] = _partners(qt, b, script)
+            for s, i in found:
+                pairs.append((s, i, j))
+        return pairs
     out: list[tuple[float, int, int]] = []
     fuzzy_script = script != HAN
     c_fuzzy = [fuzzy_script and len(b) >= FUZZY_MIN_LEN and not b.isdigit() for b in ct]
@@ -78,11 +111,15 @@ def _word_pairs(qt: tuple[str, ...], ct: tuple[str, ...], script: str) -> list[t
 
 
 def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
-                  miss_weight: Callable[[str], float] | None = None) -> FormScore:
+                  miss_weight: Callable[[str], float] | None = None, *, floor: float = 0.0,
+                  memo: dict[str, list[tuple[float, int]]] | None = None) -> FormScore:
     """Score query form ``q`` against list-name form ``c`` (same script).
 
     ``weight`` is what a shared word counts; ``miss_weight`` (default: the same) what a word
-    costs when the other side lacks it.
+    costs when the other side lacks it. A pair that cannot reach ``floor`` scores 0 as soon as
+    that is certain (see :func:`_below`): screening asks only for the names near its threshold.
+    ``memo``: a dict kept for one query form ``q`` across the list forms it meets (see
+    :func:`_word_pairs`).
     """
     miss = miss_weight or weight
     qt, ct = q.tokens, c.tokens
@@ -92,7 +129,7 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
     pairs: list[Pair] = []
 
     # 1. Exact and near-exact word pairs, best first.
-    cands = _word_pairs(qt, ct, q.script)
+    cands = _word_pairs(qt, ct, q.script, memo)
     # On equal similarity a written word claims its partner before a glossary reading, and a
     # reading of a short group before one of a long group (陆军 "army" before 中国人民解放军's).
     if q.groups is not None:
@@ -107,6 +144,8 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
             continue
         q_used[i] = c_used[j] = s
         pairs.append(Pair(qt[i], ct[j], s, "exact" if s == 1.0 else "spelling"))
+    if floor > 0.0 and _below(q, c, q_used, c_used, floor):
+        return FormScore(0.0)
 
     # 2. Words written joined on one side and apart on the other: "huawei" ~ "hua wei".
     if q.script != HAN and 0 in q_used and c_used.count(0) + q_used.count(0) > 2:
@@ -218,6 +257,68 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
     if q.derived or c.derived:
         score *= DERIVED
     return FormScore(min(1.0, score), pairs, unmatched_q, unmatched_c, penalties)
+
+
+def _below(q: Form, c: Form, q_used: list[float], c_used: list[float], floor: float) -> bool:
+    """Whether the pair's score is certainly under ``floor``, knowing its word pairs (step 1).
+
+    Most candidates share a word or two with the query and no more (87 % of them score under
+    0.2); this bound lets them go before the costly steps. It is sound, never a guess:
+
+    - each side's coverage is at most ``0.5 · (share of its words paired) + 0.5``, since the
+      weighted share is at most 1 and the blend with the plain share only lowers it (a side of
+      glossary readings, scored by its own rule, is bounded by 1);
+    - number and derived-form factors only lower a score;
+    - the two steps that can pair more words — joined words and names written together — are
+      checked for possibility by the lengths each of them tests first; when either is
+      possible, the answer is "not certain".
+    """
+    nq, nc = len(q_used), len(c_used)
+    fq, fc = q_used.count(0), c_used.count(0)  # words left unpaired
+    if fq < nq:
+        q_bound = 1.0 if q.groups is not None else 0.5 * (nq - fq) / nq + 0.5
+        if q_bound * (0.5 * (nc - fc) / nc + 0.5) >= floor:
+            return False
+    if q.script == HAN:
+        return True  # steps 2 and 3 compare Latin letters only
+    qt, ct = q.tokens, c.tokens
+    # Step 3, names written together: compact texts of six letters or more within two edits.
+    if nq + nc > 2:
+        qc, cc = q.compact, c.compact
+        lq, lc = len(qc), len(cc)
+        if min(lq, lc) >= 6 and abs(lq - lc) <= 2:
+            whole = OSA.normalized_similarity(qc, cc, score_cutoff=0.88)
+            if whole and whole >= floor:
+                return False
+    # Step 2, joined words: an unpaired word as long as two or three unpaired neighbours.
+    if fq and fq + fc > 2 and (_may_join(qt, ct, q_used, c_used) or _may_join(ct, qt, c_used, q_used)):
+        return False
+    return True
+
+
+def _may_join(a_toks: tuple[str, ...], b_toks: tuple[str, ...], a_used: list[float], b_used: list[float]) -> bool:
+    """Whether :func:`_join_pairs` could pair anything, by the lengths it checks first."""
+    if b_used.count(0) < 2:
+        return False
+    b_len = [len(t) for t in b_toks]
+    sums = []
+    for j in range(len(b_toks) - 1):
+        if b_used[j] or b_used[j + 1]:
+            continue
+        lj = b_len[j] + b_len[j + 1]
+        sums.append(lj)
+        if j + 2 < len(b_toks) and not b_used[j + 2]:
+            sums.append(lj + b_len[j + 2])
+    if not sums:
+        return False
+    for i, a in enumerate(a_toks):
+        la = len(a)
+        if a_used[i] or la < 4:
+            continue
+        for lj in sums:
+            if abs(lj - la) <= 0.1 * (lj if lj > la else la) + 1e-9:
+                return True
+    return False
 
 
 def _join_pairs(
