@@ -41,6 +41,7 @@ class NameIndex:
         self.form_entity: list[int] = []
         self.form_name: list[int] = []
         self.entity_forms: list[list[int]] = [[] for _ in entities]
+        self.form_weak: list[bool] = []  # the form is of a weak alias (see _diverse)
         postings: dict[str, list[int]] = defaultdict(list)
         for ei, ent in enumerate(entities):
             person = ent.schema == "Person"
@@ -50,6 +51,7 @@ class NameIndex:
                     self.forms.append(form)
                     self.form_entity.append(ei)
                     self.form_name.append(ni)
+                    self.form_weak.append(name.kind == WEAK)
                     self.entity_forms[ei].append(fid)
                     for tok in dict.fromkeys(form.tokens):
                         postings[tok].append(fid)
@@ -186,12 +188,13 @@ class NameIndex:
         out: list[int] = []
         seen_entities: dict[int, int] = {}
         seen_names: dict[tuple[str, ...], int] = {}
+        form_entity, form_weak = self.form_entity, self.form_weak
         for fid in ranked:
-            ei = self.form_entity[fid]
+            ei = form_entity[fid]
             k = seen_entities.get(ei, 0)
             if k >= 3:
                 continue
-            if self.entities[ei].names[self.form_name[fid]].kind == WEAK:
+            if form_weak[fid]:
                 toks = self.forms[fid].tokens
                 j = seen_names.get(toks, 0)
                 if j >= 4:

@@ -43,6 +43,7 @@ DEFAULT_THRESHOLD = 0.70
 DEFAULT_LIMIT = 10
 MAX_NAME_LENGTH = 1000
 _BIRTH_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")  # bytes that were not UTF-8, decoded with surrogateescape
 
 
 class QueryError(ValueError):
@@ -69,7 +70,7 @@ class Query:
         cleaned = " ".join(strip_controls(self.name).split())
         if not cleaned:
             raise QueryError("name is empty")
-        if any("\ud800" <= ch <= "\udfff" for ch in cleaned):
+        if _SURROGATE_RE.search(cleaned):
             raise QueryError("name is not valid UTF-8")
         if len(cleaned) > MAX_NAME_LENGTH:
             raise QueryError(f"name is too long ({len(cleaned):,} characters; the limit is {MAX_NAME_LENGTH:,})")

@@ -10,9 +10,9 @@ Instead, a necessary condition prunes the scan: two words this similar share mos
 letter pairs (bigrams). ``fuzz.ratio`` is ``1 - d / (la + lb)`` with ``d`` the insertions plus
 deletions turning one word into the other. Of the query's bigrams, each letter deleted from the
 query breaks at most two and each letter inserted at most one, so a word within the cutoff
-shares at least ``|bigrams(q)| - (2·dq + dw)`` of them. By the pigeonhole principle it then holds
-at least one of any ``(that slack) + 1`` of the query's bigrams: the rarest ones are looked up in
-an inverted index and only the words found are scored. The result is exactly the scan's.
+shares at least ``|bigrams(q)| - (2·dq + dw)`` of them. An inverted index from bigrams to words
+counts, for every word of a length, how many of the query's bigrams it holds (numpy sums the
+postings); only the words holding enough are scored. The result is exactly the scan's.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from operator import itemgetter
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 MIN_LEN = 4  # shorter words are too short for a typo to be told from another word
@@ -40,13 +41,13 @@ class SpellingIndex:
                 by_len[len(w)].append(w)
         self.by_len = dict(by_len)
         # length → bigram → positions (in by_len[length]) of the words holding it.
-        self.postings: dict[int, dict[str, list[int]]] = {}
+        self.postings: dict[int, dict[str, np.ndarray]] = {}
         for size, group in self.by_len.items():
             post: dict[str, list[int]] = defaultdict(list)
             for pos, w in enumerate(group):
                 for bg in _bigrams(w):
                     post[bg].append(pos)
-            self.postings[size] = dict(post)
+            self.postings[size] = {bg: np.array(p, dtype=np.int32) for bg, p in post.items()}
 
     def __len__(self) -> int:
         return sum(len(g) for g in self.by_len.values())
@@ -74,15 +75,15 @@ class SpellingIndex:
                 choices = group  # too short a word for the bigrams to tell: scan them all
                 positions = None
             else:
-                # Any (slack + 1) of the query's bigrams: take the rarest, the fewest words to score.
                 post = self.postings[size]
-                lists = sorted((post.get(bg, ()) for bg in q_bigrams), key=len)[: slack + 1]
-                hit: set[int] = set()
-                for words in lists:
-                    hit.update(words)
-                if not hit:
+                held = [p for bg in q_bigrams if (p := post.get(bg)) is not None]
+                if len(held) < need:
                     continue
-                positions = sorted(hit)
+                # How many of the query's bigrams each word of this length holds.
+                shared = np.bincount(np.concatenate(held), minlength=len(group))
+                positions = np.flatnonzero(shared >= need).tolist()
+                if not positions:
+                    continue
                 choices = [group[positions[0]]] if len(positions) == 1 else itemgetter(*positions)(group)
             for w, score, i in process.extract(word, choices, scorer=fuzz.ratio, limit=limit,
                                                score_cutoff=self.cutoff):

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clearway.index import HEAD_FACTOR, MAX_RETRIEVAL_DF
-from clearway.match.score import _word_pairs, compare_forms
+from clearway.match.score import _may_join, _word_pairs, compare_forms
 from clearway.model import WEAK
 from clearway.names.forms import AS_WRITTEN, LATIN, Form, name_forms
 from clearway.screen import Query
@@ -208,3 +208,15 @@ def test_the_bound_holds_for_any_words(q, c, floor):
     fast = compare_forms(qf, cf, weight, miss, floor=floor, memo=memo)
     if not _same(fast, full):
         assert full.score < floor and fast.score == 0.0
+
+
+def test_very_long_words_written_together_are_still_found():
+    # Joined lengths beyond the precomputed table take the direct test.
+    long_a, long_b = "x" * 65, "y" * 65
+    query = _form((long_a + long_b,))
+    listed = _form((long_a, long_b, "zzzzzz"))
+    full = compare_forms(query, listed, lambda _t: 1.0)
+    assert [p.how for p in full.pairs] == ["joined"] and full.score > 0.6
+    assert _same(compare_forms(query, listed, lambda _t: 1.0, floor=0.6, memo={}), full)
+    assert _may_join(query.tokens, listed.tokens, [0.0], [0.0, 0.0, 0.0])
+    assert not _may_join(query.tokens, (long_a, "y" * 80), [0.0], [0.0, 0.0])

@@ -296,27 +296,39 @@ def _below(q: Form, c: Form, q_used: list[float], c_used: list[float], floor: fl
     return True
 
 
+def _join_fits(lj: int, la: int) -> bool:
+    """The length test of :func:`_join_pairs`: similarity 0.9 needs lengths within a tenth."""
+    return abs(lj - la) <= 0.1 * (lj if lj > la else la) + 1e-9
+
+
+# Joined length → bit mask of the word lengths (4 letters or more) it fits.
+_FITS = [sum(1 << la for la in range(4, 2 * lj + 8) if _join_fits(lj, la)) for lj in range(128)]
+
+
 def _may_join(a_toks: tuple[str, ...], b_toks: tuple[str, ...], a_used: list[float], b_used: list[float]) -> bool:
     """Whether :func:`_join_pairs` could pair anything, by the lengths it checks first."""
     if b_used.count(0) < 2:
         return False
-    b_len = [len(t) for t in b_toks]
-    sums = []
-    for j in range(len(b_toks) - 1):
+    lengths = 0  # bit mask of the lengths of unpaired words of A, 4 letters or more
+    for a, u in zip(a_toks, a_used):
+        if not u and len(a) >= 4:
+            lengths |= 1 << len(a)
+    if not lengths:
+        return False
+    n = len(b_toks)
+    for j in range(n - 1):
         if b_used[j] or b_used[j + 1]:
             continue
-        lj = b_len[j] + b_len[j + 1]
-        sums.append(lj)
-        if j + 2 < len(b_toks) and not b_used[j + 2]:
-            sums.append(lj + b_len[j + 2])
-    if not sums:
-        return False
-    for i, a in enumerate(a_toks):
-        la = len(a)
-        if a_used[i] or la < 4:
-            continue
-        for lj in sums:
-            if abs(lj - la) <= 0.1 * (lj if lj > la else la) + 1e-9:
+        lj = len(b_toks[j]) + len(b_toks[j + 1])
+        for size in (2, 3):
+            if size == 3:
+                if j + 2 >= n or b_used[j + 2]:
+                    break
+                lj += len(b_toks[j + 2])
+            if lj < len(_FITS):
+                if _FITS[lj] & lengths:
+                    return True
+            elif any(_join_fits(lj, la) for la in range(4, lengths.bit_length()) if lengths >> la & 1):
                 return True
     return False
 
@@ -346,7 +358,7 @@ def _join_pairs(
                 # Similarity 0.9 needs lengths within a tenth of each other: skip the others
                 # before building and comparing the joined word.
                 lj = b_len[j] + b_len[j + 1] + (b_len[j + 2] if size == 3 else 0)
-                if abs(lj - la) > 0.1 * (lj if lj > la else la) + 1e-9:
+                if not _join_fits(lj, la):
                     continue
                 joined = "".join(b_toks[j : j + size])
                 s = 1.0 if joined == a else Levenshtein.normalized_similarity(joined, a)
