@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
+from itertools import islice
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class NameIndex:
         self.spelling = SpellingIndex(self.postings)
         # similar_words answers by word: a pure function of the word and the (fixed) vocabulary,
         # and still a costly step for names the lists do not contain. Files of names repeat
-        # such words; bounded, cleared when full.
+        # such words; bounded, the older half dropped when full.
         self._similar: dict[tuple[str, int], list[tuple[str, float]]] = {}
 
     def han_proper_names(self, entity: int) -> dict[str, set[str]]:
@@ -104,7 +105,9 @@ class NameIndex:
         found = self._similar.get(key)
         if found is None:
             if len(self._similar) >= SIMILAR_CACHE:
-                self._similar.clear()
+                # Full: the older half goes (insertion order), the words of recent names stay.
+                for old in list(islice(self._similar, SIMILAR_CACHE // 2)):
+                    del self._similar[old]
             found = self._similar[key] = self.spelling.similar(token, limit)
         return list(found)
 

@@ -22,7 +22,7 @@ from .index import NameIndex
 from .lists import LISTS
 from .match import qualifiers as Q
 from .match.explain import explain
-from .match.score import FormScore, compare_forms
+from .match.score import FormScore, compare_forms, hopeless, join_masks
 from .model import PERSON, PRIMARY, WEAK, Entity, ListVersion
 from .names.forms import HAN, READING, Form, clear_name_caches, name_forms, whole_name_forms
 from .names.han import pinyin
@@ -203,6 +203,10 @@ class Screener:
             if gc_was_enabled:
                 gc.enable()
         self._by_id = {e.id: i for i, e in enumerate(entities)}
+        # Length masks of every list form, for the cheap bound that lets most candidates go
+        # (identical masks share one object: a few distinct values among 65,000 forms).
+        shared: dict[tuple[int, int], tuple[int, int]] = {}
+        self._join_masks = [shared.setdefault(m, m) for m in (join_masks(f.tokens) for f in self.index.forms)]
         clear_name_caches()
 
     @classmethod
@@ -287,15 +291,18 @@ class Screener:
             def allowed(ei: int) -> bool:
                 return any(lst.list in lists for lst in self.entities[ei].listings)
         memos: list[dict] = [{} for _ in qforms]
+        q_masks = [join_masks(qf.tokens) for qf in qforms]
         for fid in idx.candidates(qforms, allowed=allowed):
             ei = idx.form_entity[fid]
             cform = idx.forms[fid]
-            for qf, memo in zip(qforms, memos):
+            for qf, memo, qm in zip(qforms, memos, q_masks):
                 if qf.script != cform.script:
                     continue
                 # Two Chinese names meet in characters; their pinyin readings would also
                 # equate homophones (华为 / 华威).
                 if qf.how == READING and cform.how == READING:
+                    continue
+                if floor > 0.0 and hopeless(qf, cform, qm, self._join_masks[fid], memo, floor):
                     continue
                 detail = compare_forms(qf, cform, idx.weight, idx.miss_weight, floor=floor, memo=memo)
                 if detail.score <= 0:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clearway.index import HEAD_FACTOR, MAX_RETRIEVAL_DF
-from clearway.match.score import _may_join, _word_pairs, compare_forms
+from clearway.match.score import _may_join, _word_pairs, compare_forms, hopeless, join_masks
 from clearway.model import WEAK
 from clearway.names.forms import AS_WRITTEN, LATIN, Form, name_forms
 from clearway.screen import Query
@@ -208,6 +208,8 @@ def test_the_bound_holds_for_any_words(q, c, floor):
     fast = compare_forms(qf, cf, weight, miss, floor=floor, memo=memo)
     if not _same(fast, full):
         assert full.score < floor and fast.score == 0.0
+    if hopeless(qf, cf, join_masks(qf.tokens), join_masks(cf.tokens), memo, floor):
+        assert full.score < floor
 
 
 def test_very_long_words_written_together_are_still_found():

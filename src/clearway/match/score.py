@@ -259,6 +259,64 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
     return FormScore(min(1.0, score), pairs, unmatched_q, unmatched_c, penalties)
 
 
+def join_masks(tokens: tuple[str, ...]) -> tuple[int, int]:
+    """Two bit masks of lengths, for :func:`hopeless`: the lengths of the words of four letters or
+    more, and the word lengths that two or three neighbouring words written together would fit
+    (step 2's length test). Bit 0 of the second stands for "a joined length beyond the table"."""
+    words = 0
+    fits = 0
+    n = len(tokens)
+    for j, t in enumerate(tokens):
+        if len(t) >= 4:
+            words |= 1 << len(t)
+        if j + 1 < n:
+            lj = len(t) + len(tokens[j + 1])
+            fits |= _FITS[lj] if lj < len(_FITS) else 1
+            if j + 2 < n:
+                lj += len(tokens[j + 2])
+                fits |= _FITS[lj] if lj < len(_FITS) else 1
+    return words, fits
+
+
+def hopeless(q: Form, c: Form, q_masks: tuple[int, int], c_masks: tuple[int, int],
+             memo: dict[str, list[tuple[float, int]]], floor: float) -> bool:
+    """Whether the pair certainly scores under ``floor``, known before :func:`compare_forms` runs.
+
+    The bound of :func:`_below`, from cheaper facts: the words that have a partner at all (a word
+    pairs at most once, so at most these are paired), and, for the steps that pair more words,
+    the lengths of the two names alone, whichever words end up paired (``join_masks``).
+    """
+    qt, ct = q.tokens, c.tokens
+    paired_c = 0
+    q_bits = 0
+    script = q.script
+    for b in ct:
+        found = memo.get(b)
+        if found is None:
+            found = memo[b] = _partners(qt, b, script)
+        if found:
+            paired_c += 1
+            for _s, i in found:
+                q_bits |= 1 << i
+    nq, nc = len(qt), len(ct)
+    if q_bits:
+        q_bound = 1.0 if q.groups is not None else 0.5 * q_bits.bit_count() / nq + 0.5
+        if q_bound * (0.5 * paired_c / nc + 0.5) >= floor:
+            return False
+    if script == HAN:
+        return True
+    if q_masks[0] & c_masks[1] or c_masks[0] & q_masks[1] or (c_masks[1] & 1 and q_masks[0]) or (
+            q_masks[1] & 1 and c_masks[0]):
+        return False  # words written together may pair
+    if nq + nc > 2:
+        qc, cc = q.compact, c.compact
+        if min(len(qc), len(cc)) >= 6 and abs(len(qc) - len(cc)) <= 2:
+            whole = OSA.normalized_similarity(qc, cc, score_cutoff=0.88)
+            if whole and whole >= floor:
+                return False
+    return True
+
+
 def _below(q: Form, c: Form, q_used: list[float], c_used: list[float], floor: float) -> bool:
     """Whether the pair's score is certainly under ``floor``, knowing its word pairs (step 1).
 
