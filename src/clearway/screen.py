@@ -205,7 +205,7 @@ class Screener:
         self._by_id = {e.id: i for i, e in enumerate(entities)}
         # Length masks of every list form, for the cheap bound that lets most candidates go
         # (identical masks share one object: a few distinct values among 65,000 forms).
-        shared: dict[tuple[int, int], tuple[int, int]] = {}
+        shared: dict[tuple[int, int, int], tuple[int, int, int]] = {}
         self._join_masks = [shared.setdefault(m, m) for m in (join_masks(f.tokens) for f in self.index.forms)]
         clear_name_caches()
 

@@ -220,5 +220,6 @@ def test_very_long_words_written_together_are_still_found():
     full = compare_forms(query, listed, lambda _t: 1.0)
     assert [p.how for p in full.pairs] == ["joined"] and full.score > 0.6
     assert _same(compare_forms(query, listed, lambda _t: 1.0, floor=0.6, memo={}), full)
-    assert _may_join(query.tokens, listed.tokens, [0.0], [0.0, 0.0, 0.0])
-    assert not _may_join(query.tokens, (long_a, "y" * 80), [0.0], [0.0, 0.0])
+    assert _may_join(query.tokens, listed.tokens, 0b1, 0b111)
+    assert not _may_join(query.tokens, listed.tokens, 0b1, 0b101)  # the second word is paired
+    assert not _may_join(query.tokens, (long_a, "y" * 80), 0b1, 0b11)

@@ -259,10 +259,11 @@ def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
     return FormScore(min(1.0, score), pairs, unmatched_q, unmatched_c, penalties)
 
 
-def join_masks(tokens: tuple[str, ...]) -> tuple[int, int]:
-    """Two bit masks of lengths, for :func:`hopeless`: the lengths of the words of four letters or
-    more, and the word lengths that two or three neighbouring words written together would fit
-    (step 2's length test). Bit 0 of the second stands for "a joined length beyond the table"."""
+def join_masks(tokens: tuple[str, ...]) -> tuple[int, int, int]:
+    """The lengths :func:`hopeless` looks at: two bit masks — the lengths of the words of four
+    letters or more, and the word lengths that two or three neighbouring words written together
+    would fit (step 2's length test; bit 0 stands for "a joined length beyond the table") — and
+    the length of the name written together (step 3's)."""
     words = 0
     fits = 0
     n = len(tokens)
@@ -275,28 +276,35 @@ def join_masks(tokens: tuple[str, ...]) -> tuple[int, int]:
             if j + 2 < n:
                 lj += len(tokens[j + 2])
                 fits |= _FITS[lj] if lj < len(_FITS) else 1
-    return words, fits
+    return words, fits, sum(len(t) for t in tokens)
 
 
-def hopeless(q: Form, c: Form, q_masks: tuple[int, int], c_masks: tuple[int, int],
+def hopeless(q: Form, c: Form, q_masks: tuple[int, int, int], c_masks: tuple[int, int, int],
              memo: dict[str, list[tuple[float, int]]], floor: float) -> bool:
     """Whether the pair certainly scores under ``floor``, known before :func:`compare_forms` runs.
 
     The bound of :func:`_below`, from cheaper facts: the words that have a partner at all (a word
     pairs at most once, so at most these are paired), and, for the steps that pair more words,
-    the lengths of the two names alone, whichever words end up paired (``join_masks``).
+    the lengths of the two names alone, whichever words end up paired (``join_masks``) — or,
+    when each word has at most one partner, the words step 1 will leave unpaired.
     """
     qt, ct = q.tokens, c.tokens
     paired_c = 0
-    q_bits = 0
+    q_bits = c_bits = 0  # the words with a partner
+    one_to_one = True  # each of them with exactly one: step 1 will pair exactly these
     script = q.script
-    for b in ct:
+    for j, b in enumerate(ct):
         found = memo.get(b)
         if found is None:
             found = memo[b] = _partners(qt, b, script)
         if found:
             paired_c += 1
+            c_bits |= 1 << j
+            if len(found) > 1:
+                one_to_one = False
             for _s, i in found:
+                if q_bits >> i & 1:
+                    one_to_one = False
                 q_bits |= 1 << i
     nq, nc = len(qt), len(ct)
     if q_bits:
@@ -307,13 +315,18 @@ def hopeless(q: Form, c: Form, q_masks: tuple[int, int], c_masks: tuple[int, int
         return True
     if q_masks[0] & c_masks[1] or c_masks[0] & q_masks[1] or (c_masks[1] & 1 and q_masks[0]) or (
             q_masks[1] & 1 and c_masks[0]):
-        return False  # words written together may pair
-    if nq + nc > 2:
-        qc, cc = q.compact, c.compact
-        if min(len(qc), len(cc)) >= 6 and abs(len(qc) - len(cc)) <= 2:
-            whole = OSA.normalized_similarity(qc, cc, score_cutoff=0.88)
-            if whole and whole >= floor:
-                return False
+        # Words written together may pair, by the lengths of the names; knowing which words
+        # step 1 leaves unpaired tells more.
+        if not one_to_one:
+            return False
+        fq, fc = nq - q_bits.bit_count(), nc - paired_c
+        if fq and fq + fc > 2 and (_may_join(qt, ct, ~q_bits, ~c_bits) or _may_join(ct, qt, ~c_bits, ~q_bits)):
+            return False
+    lq, lc = q_masks[2], c_masks[2]
+    if nq + nc > 2 and min(lq, lc) >= 6 and abs(lq - lc) <= 2:
+        whole = OSA.normalized_similarity(q.compact, c.compact, score_cutoff=0.88)
+        if whole and whole >= floor:
+            return False
     return True
 
 
@@ -349,8 +362,11 @@ def _below(q: Form, c: Form, q_used: list[float], c_used: list[float], floor: fl
             if whole and whole >= floor:
                 return False
     # Step 2, joined words: an unpaired word as long as two or three unpaired neighbours.
-    if fq and fq + fc > 2 and (_may_join(qt, ct, q_used, c_used) or _may_join(ct, qt, c_used, q_used)):
-        return False
+    if fq and fq + fc > 2:
+        q_free = sum(1 << i for i, u in enumerate(q_used) if not u)
+        c_free = sum(1 << j for j, u in enumerate(c_used) if not u)
+        if _may_join(qt, ct, q_free, c_free) or _may_join(ct, qt, c_free, q_free):
+            return False
     return True
 
 
@@ -363,24 +379,24 @@ def _join_fits(lj: int, la: int) -> bool:
 _FITS = [sum(1 << la for la in range(4, 2 * lj + 8) if _join_fits(lj, la)) for lj in range(128)]
 
 
-def _may_join(a_toks: tuple[str, ...], b_toks: tuple[str, ...], a_used: list[float], b_used: list[float]) -> bool:
-    """Whether :func:`_join_pairs` could pair anything, by the lengths it checks first."""
-    if b_used.count(0) < 2:
-        return False
+def _may_join(a_toks: tuple[str, ...], b_toks: tuple[str, ...], a_free: int, b_free: int) -> bool:
+    """Whether :func:`_join_pairs` could pair anything, by the lengths it checks first.
+
+    ``a_free`` and ``b_free`` are bit masks of the words still unpaired (bit i: word i)."""
     lengths = 0  # bit mask of the lengths of unpaired words of A, 4 letters or more
-    for a, u in zip(a_toks, a_used):
-        if not u and len(a) >= 4:
+    for i, a in enumerate(a_toks):
+        if a_free >> i & 1 and len(a) >= 4:
             lengths |= 1 << len(a)
     if not lengths:
         return False
     n = len(b_toks)
     for j in range(n - 1):
-        if b_used[j] or b_used[j + 1]:
+        if b_free >> j & 3 != 3:
             continue
         lj = len(b_toks[j]) + len(b_toks[j + 1])
         for size in (2, 3):
             if size == 3:
-                if j + 2 >= n or b_used[j + 2]:
+                if j + 2 >= n or not b_free >> (j + 2) & 1:
                     break
                 lj += len(b_toks[j + 2])
             if lj < len(_FITS):
