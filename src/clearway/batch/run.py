@@ -25,7 +25,7 @@ from typing import Any, Callable
 import orjson
 
 from .. import settings
-from ..screen import DEFAULT_LIMIT, Query, QueryError
+from ..query import DEFAULT_LIMIT, Query, QueryError
 from . import worker
 from .cache import ResultCache
 from .checkpoint import AppendFile, Checkpoint, CheckpointError, sha256_file

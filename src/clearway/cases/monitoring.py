@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..monitor.watch import Target, register_targets
-from ..screen import Query
+from ..query import Query
 from ..store import Store
 from ..store import cases as case_store
 

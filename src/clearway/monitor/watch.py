@@ -31,15 +31,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .. import __version__
-from ..screen import Query, QueryError, Screener, ScreenResult
-from ..service import screen_and_record
+from ..query import Query, QueryError
 from ..store import Store
 from ..store import monitor as db
+
+if TYPE_CHECKING:  # screening itself is imported where it runs: the command line loads this module
+    from ..screen import Screener, ScreenResult
 
 WATCH = "watch"
 SIGNATURE_HEADER = "X-Clearway-Signature"
@@ -193,6 +195,8 @@ class RescreenReport:
 
 def screen_target(screener: Screener, store: Store, target: Target, *, actor: str) -> ScreenResult:
     """Screen one target now and keep the result as its baseline (no alert): a new watchlist entry."""
+    from ..service import screen_and_record
+
     result = screen_and_record(screener, store, [target.query], actor=actor, channel=f"{target.kind}-add")[0]
     db.save_baseline(store, target.kind, target.id, summarize(result), [v.id for v in screener.versions])
     return result
@@ -216,6 +220,8 @@ def rescreen(screener: Screener, store: Store, *, actor: str, force: bool = Fals
 
     Re-running after an interrupted run screens only what is left (``force`` screens all).
     """
+    from ..service import screen_and_record
+
     versions = [v.id for v in screener.versions]
     targets, problems = collect_targets(store)
     report = RescreenReport(targets=len(targets), skipped=problems)
