@@ -93,7 +93,7 @@ def _actor() -> str:
 
 def _run(fn):
     """Map user-fixable errors to one-line messages."""
-    from .screen import QueryError
+    from .query import QueryError
 
     try:
         return fn()

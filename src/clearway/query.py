@@ -1,4 +1,5 @@
-"""What a screening is asked: the query, its validation, and the defaults and limits around it.
+"""What a screening is asked: the query, its validation, the defaults and limits around it, and
+the version of the matching that answers it.
 
 Kept apart from :mod:`clearway.screen` so a process that only reads and checks names — the
 coordinating process of a batch, say — does not load the name tables (pinyin, glossary) and
@@ -12,6 +13,9 @@ from dataclasses import dataclass
 
 from .model import PERSON
 
+# The version of the matching that answers a query, recorded with every screening (bump it when
+# the same query and lists could be answered differently).
+ALGORITHM_VERSION = "clearway-match/1"
 # Calibrated on the dev set (see README, "Matching quality"): one threshold for organisations
 # and people.
 DEFAULT_THRESHOLD = 0.70

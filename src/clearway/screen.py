@@ -26,12 +26,11 @@ from .model import PERSON, PRIMARY, WEAK, Entity, ListVersion
 from .names.forms import HAN, READING, Form, clear_name_caches, name_forms, whole_name_forms
 from .names.han import pinyin
 from .names.text import has_han
-from .query import DEFAULT_LIMIT, DEFAULT_THRESHOLD, MAX_NAME_LENGTH, Query, QueryError
+from .query import ALGORITHM_VERSION, DEFAULT_LIMIT, DEFAULT_THRESHOLD, MAX_NAME_LENGTH, Query, QueryError
 
 __all__ = ["ALGORITHM_VERSION", "DEFAULT_LIMIT", "DEFAULT_THRESHOLD", "MAX_NAME_LENGTH", "Match", "Query",
            "QueryError", "ScreenResult", "Screener", "compare", "freeze_loaded"]
 
-ALGORITHM_VERSION = "clearway-match/1"
 # Words that make a name an organisation's (in the comparison vocabulary: stemmed, folded).
 ORG_WORDS = frozenset(
     "university college institute academy school laboratory center group company industry technology "

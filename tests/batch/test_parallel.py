@@ -81,3 +81,27 @@ def test_screening_does_not_depend_on_the_hash_seed(name_rows):
     outs = [p.communicate(json.dumps(names).encode(), timeout=300)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs)
     assert json.loads(outs[0]) == json.loads(outs[1])
+
+
+def test_the_coordinating_process_does_not_load_the_screening_tables(tmp_path):
+    """`clearway batch` reads, deduplicates and writes; the workers screen. The coordinating
+    process stays small (no pinyin tables, no numpy, no lists): its memory counts toward the
+    batch's whole footprint beside every worker's."""
+    src = tmp_path / "names.csv"
+    write_csv(src, ["id", "name"], [["1", "Huawei Technologies"], ["2", ""]])
+    code = (
+        "import sys\n"
+        "from clearway.cli import app\n"
+        f"args = ['batch', {str(src)!r}, '-o', {str(tmp_path / 'out.csv')!r}, '--workers', '2', '--json']\n"
+        "try:\n"
+        "    app(args)\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "heavy = sorted(m for m in ('pypinyin', 'numpy', 'clearway.screen', 'clearway.index') if m in sys.modules)\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "CLEARWAY_HOME": str(tmp_path / "home")})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "HEAVY []" in out.stdout, out.stdout[-2000:]
+    assert '"matched": 1' in out.stdout or '"matched":1' in out.stdout, out.stdout[-2000:]

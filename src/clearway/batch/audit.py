@@ -4,13 +4,12 @@ result file with its SHA-256, so the hash-chained trail proves they are the file
 
 from __future__ import annotations
 
+from ..query import ALGORITHM_VERSION
+
 
 def record_batch(store, actor: str, summary, checkpoint) -> int:
     """Append the batch's record, once: resuming a run that crashed after its record was
     committed but before its checkpoint was removed finds that record instead of adding another."""
-    # Imported here: the batch's own process does not otherwise load the screening tables.
-    from ..screen import ALGORITHM_VERSION
-
     if summary.resumed:
         done = _recorded(store, summary, checkpoint)
         if done is not None:

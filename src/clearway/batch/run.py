@@ -447,7 +447,7 @@ class BatchRun:
             added.append(tuple(out[:8]))  # type: ignore[arg-type]
             if out.match_count:
                 counts["matched"] += 1
-                matches_out.append(_match_line(line, rid, k, out.matches_json))
+                matches_out.append(_match_line(line, rid, k, out.matches_json()))
         counts["rows"] += len(job.keys)
         counts["unique"] += len(job.task)
         files.body.write(writer.chunk(chunk, added) if len(chunk) else b"")
