@@ -422,6 +422,8 @@ class BatchRun:
                 raise BatchError("a worker screened against other list versions than the rest of the batch; "
                                  "every worker must have the same lists (give --snapshot)")
             for k, out in zip(job.task, outcomes):
+                if not out.packed:
+                    out = worker.CLEAR  # one shared value for every query without matches
                 job.results[k] = out
                 self.cache.put(k, out, out.size())
                 if self.inflight_keys.get(k) is job:
@@ -444,10 +446,11 @@ class BatchRun:
             if out is None:
                 out = job.deps[k].results[k]
             counts["screened"] += 1
-            added.append(tuple(out[:8]))  # type: ignore[arg-type]
+            columns, matches_json = out.unpack()
+            added.append(columns)  # type: ignore[arg-type]
             if out.match_count:
                 counts["matched"] += 1
-                matches_out.append(_match_line(line, rid, k, out.matches_json()))
+                matches_out.append(_match_line(line, rid, k, matches_json))
         counts["rows"] += len(job.keys)
         counts["unique"] += len(job.task)
         files.body.write(writer.chunk(chunk, added) if len(chunk) else b"")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import signal
-import sys
 import threading
 import zlib
 from pathlib import Path
@@ -26,25 +25,36 @@ _loaded: dict[str, object] = {}
 
 
 class Outcome(NamedTuple):
+    """One query's answer, as the batch writes it: the columns of its row and the JSON of its matches.
+
+    Kept packed — one zlib blob of the row's text columns followed by the matches JSON, which
+    repeats those columns' explanation, so the compression all but drops the repeat. The batch's
+    cache of answers holds several times as many in the same memory (a name repeated far apart
+    in a file is then still screened once), and the workers, not the coordinating process, pay
+    for the compression. A query without matches is one shared value.
+    """
+
     status: str  # "match", "formerly-listed" or "clear"
     score: float | None
-    best_match: str
-    entity_id: str
-    lists: str
     match_count: int
-    explanation: str
-    explanation_zh: str
-    # The matches, as `clearway screen --json` shapes them, zlib-compressed (b"" for none): the
-    # batch's cache of answers holds three times as many in the same memory, and the workers,
-    # not the coordinating process, pay for the compression.
-    matches_z: bytes
+    packed: bytes  # zlib(JSON [best_match, entity_id, lists, explanation, explanation_zh] + "\n" + matches JSON)
 
-    def matches_json(self) -> bytes:
-        return zlib.decompress(self.matches_z) if self.matches_z else b"[]"
+    def unpack(self) -> tuple[tuple, bytes]:
+        """(the row's columns: status, score, best match, entity id, lists, match count,
+        explanation, Chinese explanation; the matches JSON)."""
+        if not self.packed:
+            return _CLEAR_COLUMNS, b"[]"
+        head, _, matches = zlib.decompress(self.packed).partition(b"\n")
+        best, entity, lists, en, zh = orjson.loads(head)
+        return (self.status, self.score, best, entity, lists, self.match_count, en, zh), matches
 
     def size(self) -> int:
-        """Bytes held (the tuple, its values, and the cache's own entry), for the cache's budget."""
-        return 200 + sys.getsizeof(self) + sum(sys.getsizeof(v) for v in self)
+        """Bytes held (the value and the cache's own entry), for the cache's budget."""
+        return 120 if self is CLEAR else 240 + len(self.packed)
+
+
+CLEAR = Outcome("clear", None, 0, b"")
+_CLEAR_COLUMNS = ("clear", None, "", "", "", 0, "", "")
 
 
 class Options(NamedTuple):
@@ -110,12 +120,13 @@ def screen_queries(queries: list[QueryKey], options: Options) -> tuple[str, list
 def outcome(result) -> Outcome:
     matches = result.matches
     if not matches:
-        return Outcome("clear", None, "", "", "", 0, "", "", b"")
+        return CLEAR
     best = matches[0]
     status = "match" if any(m.lists for m in matches) else "formerly-listed"
     lists = ",".join(best.lists) if best.lists else ",".join(best.former_lists)
-    return Outcome(status, round(best.score, 4), best.name, best.id, lists, len(matches), best.explanation,
-                   best.explanation_zh, zlib.compress(orjson.dumps([m.to_dict() for m in matches]), 1))
+    head = orjson.dumps([best.name, best.id, lists, best.explanation, best.explanation_zh])
+    body = orjson.dumps([m.to_dict() for m in matches])
+    return Outcome(status, round(best.score, 4), len(matches), zlib.compress(head + b"\n" + body, 1))
 
 
 def list_versions(snapshot: str | None) -> list[str]:
