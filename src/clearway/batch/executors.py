@@ -23,6 +23,7 @@ class SerialExecutor:
 
     name = "local:1"
     workers = 1
+    chunk_factor = 1  # × the default chunk size (see DaskExecutor)
 
     def __init__(self, options: worker.Options):
         self.options = options
@@ -45,6 +46,8 @@ class SerialExecutor:
 
 class ProcessExecutor:
     """A local process pool; each process loads the lists once, in its initializer."""
+
+    chunk_factor = 1
 
     def __init__(self, options: worker.Options, workers: int):
         import multiprocessing
@@ -70,6 +73,11 @@ class ProcessExecutor:
 class DaskExecutor:
     """Chunks submitted to a Dask distributed cluster. A worker loads the lists on its first chunk
     and keeps them for every later one (the module-level cache in :mod:`clearway.batch.worker`)."""
+
+    # Each task costs a Dask worker some tens of milliseconds of its own bookkeeping: unless the
+    # chunk size is set, chunks are four times the default (on 100,000 rows of half repeats,
+    # 20.7 s instead of 23.1 s on a 2-worker LocalCluster).
+    chunk_factor = 4
 
     def __init__(self, options: worker.Options, address: str, *, timeout: float = 30.0):
         try:

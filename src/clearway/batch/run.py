@@ -234,6 +234,9 @@ class BatchRun:
                 files.close()
                 raise
             summary.executor = executor.name
+            if o.chunk_rows is None and not settings.is_set("batch_chunk"):
+                # A cluster task costs more to send and track than a local one: larger chunks.
+                self.chunk_rows *= executor.chunk_factor
             interrupted: BaseException | None = None
             try:
                 versions = executor.list_versions()
