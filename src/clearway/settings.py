@@ -34,7 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("webhook_url", "CLEARWAY_WEBHOOK_URL", "", "URL to POST new alerts to after each update (JSON, signed; needs CLEARWAY_WEBHOOK_SECRET)."),
     Setting("webhook_secret", "CLEARWAY_WEBHOOK_SECRET", "", "Secret for the HMAC-SHA256 signature of webhook bodies (header X-Clearway-Signature: sha256=<hex>)."),
     Setting("batch_chunk", "CLEARWAY_BATCH_CHUNK", "1000", "Rows per chunk in `clearway batch`: the unit of work sent to a worker and of each checkpoint. Unset: 1,000, and 4,000 on a Dask cluster (a cluster task costs more to send and track)."),
-    Setting("batch_cache_mb", "CLEARWAY_BATCH_CACHE_MB", "128", "Memory (MiB) for `clearway batch`'s cache of answers, so a name repeated anywhere in a file is screened once (0: no cache)."),
+    Setting("batch_cache_mb", "CLEARWAY_BATCH_CACHE_MB", "96", "Memory (MiB) for `clearway batch`'s cache of answers, so a name repeated anywhere in a file is screened once (0: no cache)."),
     Setting("batch_stop_after", "CLEARWAY_BATCH_STOP_AFTER", "0", "Testing aid: `clearway batch` stops as if it crashed after this many chunks (0: never)."),
     Setting("secret_key", "CLEARWAY_SECRET_KEY", "", "Key that signs the web pages' session cookies (any long random string; every server process of one deployment needs the same). Default: generated once and kept in the data directory (secret_key)."),
     Setting("session_hours", "CLEARWAY_SESSION_HOURS", "12", "How long a web sign-in lasts (hours)."),

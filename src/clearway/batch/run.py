@@ -27,7 +27,7 @@ import orjson
 from .. import settings
 from ..query import DEFAULT_LIMIT, Query, QueryError
 from . import worker
-from .cache import ResultCache
+from .cache import ResultCache, key_size
 from .checkpoint import AppendFile, Checkpoint, CheckpointError, sha256_file
 from .columns import country_value, schema_value
 from .executors import make_executor
@@ -147,7 +147,8 @@ class BatchRun:
         if self.chunk_rows < 1:
             raise BatchError("the chunk size must be at least 1 row")
         cache_mb = opts.cache_mb if opts.cache_mb is not None else settings.get_int("batch_cache_mb")
-        self.cache: ResultCache[worker.Outcome] = ResultCache(cache_mb * 1024 * 1024)
+        self.cache: ResultCache[worker.Outcome] = ResultCache(cache_mb * 1024 * 1024,
+                                                              lambda k, out: key_size(k) + out.size())
         stop = opts.stop_after if opts.stop_after is not None else settings.get_int("batch_stop_after")
         self.stop_after = stop if stop and stop > 0 else None
         self.inflight_keys: dict[worker.QueryKey, _Job] = {}
@@ -428,7 +429,7 @@ class BatchRun:
                 if not out.packed:
                     out = worker.CLEAR  # one shared value for every query without matches
                 job.results[k] = out
-                self.cache.put(k, out, out.size())
+                self.cache.put(k, out)
                 if self.inflight_keys.get(k) is job:
                     del self.inflight_keys[k]
         chunk = job.chunk

@@ -65,7 +65,7 @@ def batch_cmd(
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, max=256, help="Local worker processes, each loading the lists once (default: one per core; 1: no pool).", show_default=False)] = None,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Screen on a Dask distributed cluster: the scheduler's address (tcp://host:8786). Workers need clearway installed and the same lists.", show_default=False)] = None,
     chunk_rows: Annotated[Optional[int], typer.Option("--chunk-rows", min=1, max=1_000_000, help="Rows per chunk (default: CLEARWAY_BATCH_CHUNK, 1000).", show_default=False)] = None,
-    cache_mb: Annotated[Optional[int], typer.Option("--cache-mb", min=0, max=65536, help="Memory for the cache of answers to repeated names (default: CLEARWAY_BATCH_CACHE_MB, 128; 0: none).", show_default=False)] = None,
+    cache_mb: Annotated[Optional[int], typer.Option("--cache-mb", min=0, max=65536, help="Memory for the cache of answers to repeated names (default: CLEARWAY_BATCH_CACHE_MB, 96; 0: none).", show_default=False)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same command from its last checkpoint.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files (and forget an interrupted run).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run's summary as JSON.")] = False,
