@@ -206,6 +206,9 @@ REGRESSIONS = [
     ("multi", b'[{"id": "x", "name": {"english": "A\xed\xa0\x80"}, "source": {"list_id": "us-dhs-uflpa"}}]'),
     ("csl-json", b'{"results": [{"name": "A\\ud800", "source": "Entity List (EL) - Bureau of Industry and Security"}]}'),
     ("cn-mofcom", b'[{"entity_name": "A\\udfff", "list_id": "cn-unreliable-entity-list", "id": "x"}]'),
+    # A list field that is not a list: TypeError iterating it.
+    ("multi", b'[{"name": {"english": "A"}, "source": {"list_id": "us-dhs-uflpa"}, "countries": true}]'),
+    ("multi", b'[{"name": {"english": "A"}, "source": {"list_id": "us-dhs-uflpa"}, "aliases": 7}]'),
     # A name with hundreds of "Affiliated Entity:" markers: indexing it recursed once per marker.
     ("csl-json", b'{"results": [{"name": "' + b"Huawei. Affiliated Entity: " * 500
      + b'Cloud", "source": "Entity List (EL) - Bureau of Industry and Security"}]}'),

@@ -187,10 +187,7 @@ def parse(data: bytes, *, published: str = "", url: str = "") -> Parsed:
             continue
 
         countries: list[str] = []
-        raw_countries = rec.get("countries") or []
-        if isinstance(raw_countries, str):
-            raw_countries = [raw_countries]
-        for value in raw_countries:
+        for value in _values(rec, "countries", n, problems):
             codes, unknown = korean_countries(_text(value))
             countries.extend(c for c in codes if c not in countries)
             if unknown:
@@ -199,10 +196,7 @@ def parse(data: bytes, *, published: str = "", url: str = "") -> Parsed:
         names: list[Name] = []
         if english:
             add_name(names, english, PRIMARY)
-        aliases = rec.get("aliases") or []
-        if isinstance(aliases, str):
-            aliases = [aliases]
-        for alias in aliases:
+        for alias in _values(rec, "aliases", n, problems):
             alias = _text(alias)
             lang = script_lang(alias)
             add_name(names, alias, NATIVE if lang else ALIAS, lang)
@@ -255,6 +249,20 @@ def parse(data: bytes, *, published: str = "", url: str = "") -> Parsed:
         raise SourceFormatError(f"no readable record in {what} ({len(records)} records)")
     version.records = len(entities)
     return Parsed(version=version, entities=entities, problems=problems)
+
+
+def _values(rec: dict, key: str, n: int, problems: list[str]) -> list:
+    """A field that holds a list of texts (a lone text counts as one); anything else is noted and
+    read as none, so one odd record never stops the file."""
+    value = rec.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return value
+    problems.append(f"record {n}: {key!r} is not a list of texts (ignored)")
+    return []
 
 
 def _text(value) -> str:
