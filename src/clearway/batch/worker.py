@@ -50,7 +50,7 @@ class Outcome(NamedTuple):
 
     def size(self) -> int:
         """Bytes held (the value and the cache's own entry), for the cache's budget."""
-        return 100 if self is CLEAR else 200 + len(self.packed)
+        return 200 + len(self.packed) if self.packed else 100  # no matches: one shared value
 
 
 CLEAR = Outcome("clear", None, 0, b"")

@@ -79,35 +79,16 @@ def _word_pairs(qt: tuple[str, ...], ct: tuple[str, ...], script: str,
     ``memo`` (name word → its partners among ``qt``), kept while one query form meets its
     candidates, answers each name word once: candidates share words, the retrieving ones first.
     """
-    if memo is not None:
-        pairs: list[tuple[float, int, int]] = []
-        for j, b in enumerate(ct):
-            found = memo.get(b)
-            if found is None:
-                found = memo[b] = _partners(qt, b, script)
-            for s, i in found:
-                pairs.append((s, i, j))
-        return pairs
-    out: list[tuple[float, int, int]] = []
-    fuzzy_script = script != HAN
-    c_fuzzy = [fuzzy_script and len(b) >= FUZZY_MIN_LEN and not b.isdigit() for b in ct]
-    slack = 1.0 - FUZZY_MIN
-    for i, a in enumerate(qt):
-        la = len(a)
-        a_fuzzy = fuzzy_script and la >= FUZZY_MIN_LEN and not a.isdigit()
-        for j, b in enumerate(ct):
-            if a == b:
-                out.append((1.0, i, j))
-            elif a_fuzzy and c_fuzzy[j]:
-                lb = len(b)
-                if abs(la - lb) > slack * (la if la > lb else lb):
-                    continue
-                # (No score_cutoff: rapidfuzz turns it into a distance cutoff, and 1 - 0.8 in
-                # floating point refuses a similarity of exactly 0.8.)
-                sim = OSA.normalized_similarity(a, b)
-                if sim >= FUZZY_MIN:
-                    out.append((sim, i, j))
-    return out
+    if memo is None:
+        memo = {}
+    pairs: list[tuple[float, int, int]] = []
+    for j, b in enumerate(ct):
+        found = memo.get(b)
+        if found is None:
+            found = memo[b] = _partners(qt, b, script)
+        for s, i in found:
+            pairs.append((s, i, j))
+    return pairs
 
 
 def compare_forms(q: Form, c: Form, weight: Callable[[str], float],
@@ -313,21 +294,14 @@ def hopeless(q: Form, c: Form, q_masks: tuple[int, int, int], c_masks: tuple[int
             return False
     if script == HAN:
         return True
-    if q_masks[0] & c_masks[1] or c_masks[0] & q_masks[1] or (c_masks[1] & 1 and q_masks[0]) or (
-            q_masks[1] & 1 and c_masks[0]):
-        # Words written together may pair, by the lengths of the names; knowing which words
-        # step 1 leaves unpaired tells more.
-        if not one_to_one:
-            return False
-        fq, fc = nq - q_bits.bit_count(), nc - paired_c
-        if fq and fq + fc > 2 and (_may_join(qt, ct, ~q_bits, ~c_bits) or _may_join(ct, qt, ~c_bits, ~q_bits)):
-            return False
-    lq, lc = q_masks[2], c_masks[2]
-    if nq + nc > 2 and min(lq, lc) >= 6 and abs(lq - lc) <= 2:
-        whole = OSA.normalized_similarity(q.compact, c.compact, score_cutoff=0.88)
-        if whole and whole >= floor:
-            return False
-    return True
+    # Words written together may pair, by the lengths of the names alone; when they may, knowing
+    # which words step 1 leaves unpaired tells more, if each word has one partner at most.
+    may_join = bool(q_masks[0] & c_masks[1] or c_masks[0] & q_masks[1] or (c_masks[1] & 1 and q_masks[0])
+                    or (q_masks[1] & 1 and c_masks[0]))
+    if may_join and not one_to_one:
+        return False
+    return not _more_pairs(q, c, ~q_bits if may_join else 0, ~c_bits if may_join else 0,
+                           q_masks[2], c_masks[2], floor)
 
 
 def _below(q: Form, c: Form, q_used: list[float], c_used: list[float], floor: float) -> bool:
@@ -352,22 +326,29 @@ def _below(q: Form, c: Form, q_used: list[float], c_used: list[float], floor: fl
             return False
     if q.script == HAN:
         return True  # steps 2 and 3 compare Latin letters only
+    q_free = sum(1 << i for i, u in enumerate(q_used) if not u)
+    c_free = sum(1 << j for j, u in enumerate(c_used) if not u)
+    return not _more_pairs(q, c, q_free, c_free, sum(map(len, q.tokens)), sum(map(len, c.tokens)), floor)
+
+
+def _more_pairs(q: Form, c: Form, q_free: int, c_free: int, lq: int, lc: int, floor: float) -> bool:
+    """Whether steps 2 and 3 of :func:`compare_forms` may lift a Latin pair to ``floor``, by the
+    tests each of them makes first. ``q_free``/``c_free``: bit masks of the words step 1 leaves
+    unpaired (0: joined words need not be looked at); ``lq``/``lc``: the names' lengths written
+    together."""
     qt, ct = q.tokens, c.tokens
-    # Step 3, names written together: compact texts of six letters or more within two edits.
-    if nq + nc > 2:
-        qc, cc = q.compact, c.compact
-        lq, lc = len(qc), len(cc)
-        if min(lq, lc) >= 6 and abs(lq - lc) <= 2:
-            whole = OSA.normalized_similarity(qc, cc, score_cutoff=0.88)
-            if whole and whole >= floor:
-                return False
+    nq, nc = len(qt), len(ct)
     # Step 2, joined words: an unpaired word as long as two or three unpaired neighbours.
-    if fq and fq + fc > 2:
-        q_free = sum(1 << i for i, u in enumerate(q_used) if not u)
-        c_free = sum(1 << j for j, u in enumerate(c_used) if not u)
-        if _may_join(qt, ct, q_free, c_free) or _may_join(ct, qt, c_free, q_free):
-            return False
-    return True
+    fq = (q_free & ((1 << nq) - 1)).bit_count()
+    fc = (c_free & ((1 << nc) - 1)).bit_count()
+    if fq and fq + fc > 2 and (_may_join(qt, ct, q_free, c_free) or _may_join(ct, qt, c_free, q_free)):
+        return True
+    # Step 3, names written together: compact texts of six letters or more within two edits.
+    if nq + nc > 2 and min(lq, lc) >= 6 and abs(lq - lc) <= 2:
+        whole = OSA.normalized_similarity(q.compact, c.compact, score_cutoff=0.88)
+        if whole and whole >= floor:
+            return True
+    return False
 
 
 def _join_fits(lj: int, la: int) -> bool:
